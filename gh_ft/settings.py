@@ -1,0 +1,143 @@
+"""The one typed settings object every stage reads.
+
+Merged in one place, lowest priority first: built-in defaults, the project file
+`gh-ft.yml` in the working folder (or `--config FILE`), then CLI flags. Unknown keys in
+the project file are errors with a "did you mean" hint: a silently ignored typo is the
+failure mode this tool exists to prevent.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_FILE = "gh-ft.yml"
+
+DEFAULT_IGNORE = [
+    "**/bin/**", "**/obj/**", "**/.git/**", "**/.vs/**", "**/node_modules/**", "**/packages/**",
+    "**/*.Designer.cs", "**/*.designer.cs", "**/*.g.cs", "**/*.g.i.cs", "**/*.AssemblyInfo.cs",
+    "**/AssemblyInfo.cs", "**/.DS_Store",
+]
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass
+class CollectSettings:
+    context_dir: Path = Path("context")
+    out: Path = Path("dataset")
+    seed: int = 42
+    test_fraction: float = 0.2
+    ignore: list[str] = field(default_factory=lambda: list(DEFAULT_IGNORE))
+    extra_ignore: list[str] = field(default_factory=list)
+    max_file_mb: float = 20.0
+    workers: int = 0                 # 0: one per CPU core
+    skeleton_variants: bool = True   # add a "complete this skeleton" example per component
+    near_duplicate_threshold: float = 0.8
+    min_prose_chars: int = 200       # shorter prose sections are not worth a docs row
+    redact_secrets: bool = True
+
+
+@dataclass
+class Settings:
+    collect: CollectSettings = field(default_factory=CollectSettings)
+    project_file: Path | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_plain(dataclasses.asdict(self))
+
+
+def _to_plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _coerce(value: Any, annotation: Any, where: str) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if value is None:
+            return None
+        return _coerce(value, args[0], where)
+    if annotation is Path:
+        if not isinstance(value, (str, Path)):
+            raise SettingsError(f"{where}: expected a path, got {value!r}")
+        return Path(value).expanduser()
+    if annotation is bool:
+        if not isinstance(value, bool):
+            raise SettingsError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if annotation is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SettingsError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if annotation is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SettingsError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if annotation is str:
+        if not isinstance(value, str):
+            raise SettingsError(f"{where}: expected text, got {value!r}")
+        return value
+    if origin is list:
+        if not isinstance(value, list):
+            raise SettingsError(f"{where}: expected a list, got {value!r}")
+        (item_type,) = typing.get_args(annotation)
+        return [_coerce(v, item_type, f"{where}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _apply(obj: Any, data: dict[str, Any], where: str) -> None:
+    hints = typing.get_type_hints(type(obj))
+    names = [f.name for f in dataclasses.fields(obj)]
+    for key, value in data.items():
+        if key not in names:
+            hint = difflib.get_close_matches(key, names, n=1)
+            raise SettingsError(f"{where}: unknown setting '{key}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise SettingsError(f"{where}.{key}: expected a mapping")
+            _apply(current, value, f"{where}.{key}")
+        else:
+            setattr(obj, key, _coerce(value, hints[key], f"{where}.{key}"))
+
+
+def load_settings(project_file: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None,
+                  cwd: Path | None = None) -> Settings:
+    """Defaults < project file < overrides ({'collect': {'seed': 1}}; None values are ignored)."""
+    settings = Settings()
+    path = project_file or (Path(cwd or ".") / PROJECT_FILE)
+    if project_file is not None and not path.is_file():
+        raise SettingsError(f"project file not found: {path}")
+    if path.is_file():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise SettingsError(f"{path}: not valid YAML: {e}") from None
+        if not isinstance(data, dict):
+            raise SettingsError(f"{path}: expected a mapping at the top level")
+        data.pop("project_file", None)
+        _apply(settings, data, str(path))
+        settings.project_file = path
+    for section, values in (overrides or {}).items():
+        _apply(settings, {section: {k: v for k, v in values.items() if v is not None}}, "command line")
+    c = settings.collect
+    if not 0.0 <= c.test_fraction < 1.0:
+        raise SettingsError(f"collect.test_fraction must be in [0, 1), got {c.test_fraction}")
+    if not 0.0 < c.near_duplicate_threshold <= 1.0:
+        raise SettingsError(f"collect.near_duplicate_threshold must be in (0, 1], got {c.near_duplicate_threshold}")
+    return settings

@@ -1,0 +1,329 @@
+"""Redact secrets from C# sources and documents before they enter a dataset.
+
+Models memorize what they are trained on and datasets get shared, so a key or
+password left in a sample leaks to everyone who trains on it or prompts the
+model. Every text passes through `redact_secrets` before it is written: only the
+secret value is swapped for ``<REDACTED:kind>`` (a literal stays inside its
+quotes, so the C# still parses) and each redaction is reported by line and kind,
+never by value.
+
+Two families of rules:
+* known formats (AWS key ids, PEM private keys, GitHub/OpenAI/Anthropic/Slack/
+  Google/Stripe keys, JWTs) are redacted wherever they appear;
+* generic ones (``password = "..."``, ``Password=...;`` in connection strings,
+  ``Bearer ...``, ``user:pass@`` in URLs) need a secret-like name or context AND
+  a literal, non-placeholder value (6+ chars, no spaces, secret-looking): a
+  false redaction corrupts a component as surely as a leak exposes its author.
+
+Placeholders (``""``, ``<your key>``, ``YOUR_API_KEY``, ``xxx``, ``***``,
+``changeme``, ``${ENV}``, ``%ENV%``) are not secrets and are left alone: they
+carry nothing to leak, and keeping them keeps the sample realistic.
+
+Every pattern starts at a literal or at the start of a run of token characters
+and uses possessive quantifiers, so matching stays linear in the input.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+__all__ = ["Redaction", "redact_secrets"]
+
+
+@dataclass(frozen=True)
+class Redaction:
+    line: int  # 1-based line in the ORIGINAL text where the secret started
+    kind: str
+
+
+_Hit = tuple[int, int, str]  # start, end, kind
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_DIGIT = re.compile(r"\d")
+_NAMELIKE = re.compile(r"[A-Za-z_.\-]+")
+_PATHLIKE = re.compile(r"(?:[A-Za-z]:\\|\.\.?/|~/).*|(?:/[\w.\-]+){2,}/?")
+
+
+def _norm(s: str) -> str:
+    return _NON_ALNUM.sub("", s.lower())
+
+
+_PLACEHOLDER_WORDS = frozenset(
+    "changeme changeit password passwd pwd pass secret token apikey key none null nil "
+    "undefined empty todo tbd fixme placeholder example sample dummy fake test default "
+    "redacted value string mypassword mysecret mytoken myapikey secretkey accesskey".split())
+_PLACEHOLDER_LEAD = frozenset(
+    "your my insert enter replace put add paste example sample dummy fake placeholder".split())
+
+
+def _is_placeholder(v: str) -> bool:
+    """True for values that stand in for a secret rather than being one."""
+    low = v.lower()
+    if not low or len(set(low)) <= 2 or low[0] in "<{[(%$" or "redacted" in low:
+        return True  # '', xxx, ***, <your key>, {0}, ${ENV}, %ENV%, $VAR
+    parts = [p for p in _NON_ALNUM.split(low) if p]
+    if not parts or _norm(low) in _PLACEHOLDER_WORDS:
+        return True
+    if not _DIGIT.search(low) and (parts[0] in _PLACEHOLDER_LEAD and len(parts) > 1
+                                   or parts[-1] == "here"):
+        return True  # YOUR_API_KEY, insert-token-here
+    # A name of a secret (the env var "OPENAI_API_KEY", "api-token") is not one.
+    return bool(_NAMELIKE.fullmatch(v)) and any(c in v for c in "_.-") and any(
+        w in low for w in ("key", "token", "secret", "pass", "pwd"))
+
+
+def _name_kind(name: str) -> str | None:
+    """Kind for an identifier/config key that names a secret, else None."""
+    n = _norm(name)
+    if n.endswith(("password", "passwd", "pwd", "passphrase")):
+        return "password"
+    if n.endswith(("secretaccesskey", "awssecretkey")) or ("aws" in n and "secret" in n):
+        return "aws-secret-key"
+    if n.endswith(("apikey", "subscriptionkey", "appkey", "authorization")):
+        return "api-key"
+    if n.endswith(("secret", "token", "secretkey", "accesskey", "privatekey", "accountkey",
+                   "signingkey", "encryptionkey", "masterkey", "clientkey", "authkey", "licensekey")):
+        return "generic-secret"
+    return None
+
+
+_HUMAN_CHOSEN = ("secret", "secretkey", "signingkey", "encryptionkey", "masterkey")
+_SYMBOLS = frozenset("!@#$%^&*+/=?~|:;,<>()[]{}\\'\"`")
+
+
+def _value_ok(value: str, name: str, kind: str, quoted: bool) -> bool:
+    """Is a literal assigned to a secret-named thing plausibly a real secret?"""
+    if len(value) < 6 or any(c.isspace() for c in value):
+        return False  # short values and prose ("Enter password") are not secrets
+    if _is_placeholder(value) or _norm(value) == _norm(name):
+        return False  # AddTextParameter("Password", "Password", ...)
+    if "://" in value or _PATHLIKE.fullmatch(value) or ("{" in value and "}" in value):
+        return False  # URLs, paths, format strings
+    if _DIGIT.search(value):
+        return True
+    if not quoted:  # config/prose: "Password: required" must survive
+        return any(c in _SYMBOLS for c in value)
+    if kind == "password" or _norm(name).endswith(_HUMAN_CHOSEN):
+        return True
+    # Tokens and API keys are machine-made: random-looking, so "return" and "foreach"
+    # (lexer tokens) or "Ctrl+S" (an AccessKey) survive.
+    classes = (any(c.isupper() for c in value), any(c.islower() for c in value),
+               any(c in _SYMBOLS for c in value))
+    return len(value) >= 16 and sum(classes) >= 2
+
+
+# --- known formats ------------------------------------------------------------------
+
+def _known(pattern: str, kind: str, need_digit: bool) -> Callable[[str, str], Iterator[_Hit]]:
+    rx = re.compile(pattern)
+
+    def find(text: str, low: str) -> Iterator[_Hit]:
+        for m in rx.finditer(text):
+            v = m.group()  # skip doc placeholders: sk-xxxxxxxx..., ghp_XXXX...
+            if len(set(v)) >= 8 and (not need_digit or _DIGIT.search(v)):
+                yield m.start(), m.end(), kind
+    return find
+
+
+def _b(n: int, chars: str = r"A-Za-z0-9_\-") -> str:
+    """After an n-char literal prefix: the token starts a run of token characters.
+    (The literal comes first so the regex engine can scan for it quickly.)"""
+    return rf"(?<![{chars}][\s\S]{{{n}}})"
+
+
+_KNOWN = [  # (needles, pattern, kind, need_digit)
+    (("AKIA", "ASIA"), r"A(?:KIA|SIA)" + _b(4, "A-Za-z0-9+/") + r"[A-Z0-9]{16}(?![A-Za-z0-9+/=])",
+     "aws-access-key", False),
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+     r"gh[pousr]_" + _b(4) + r"[A-Za-z0-9]{30,}+|github_pat_" + _b(11) + r"[A-Za-z0-9_]{22,}+",
+     "github-token", False),
+    (("sk-ant-",), r"sk-ant-" + _b(7) + r"[A-Za-z0-9_\-]{20,}+", "anthropic-key", True),
+    (("sk-",), r"sk-" + _b(3) + r"(?!ant-)[A-Za-z0-9_\-]{20,}+", "openai-key", True),
+    (("xox",), r"xox[baprs]-" + _b(5) + r"[A-Za-z0-9\-]{10,}+", "slack-token", True),
+    (("AIza",), r"AIza" + _b(4, r"A-Za-z0-9_\-+/") + r"[A-Za-z0-9_\-]{35}(?![A-Za-z0-9_\-+/=])",
+     "google-api-key", False),
+    (("k_live_", "k_test_"), r"[sr]k_(?:live|test)_" + _b(8) + r"[A-Za-z0-9]{10,}+", "stripe-key", False),
+    (("eyJ",), r"eyJ" + _b(3) + r"[A-Za-z0-9_\-]{4,}+\.eyJ[A-Za-z0-9_\-]{4,}+\.[A-Za-z0-9_\-]{8,}+",
+     "jwt", False),
+]
+
+_PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]++ ){0,3}PRIVATE KEY(?: BLOCK)?-----")
+_PEM_END = re.compile(r"-----END (?:[A-Z0-9]++ ){0,3}PRIVATE KEY(?: BLOCK)?-----")
+_PEM_BASE64 = re.compile(r"[A-Za-z0-9+/=]{16}")
+_PEM_BODY = re.compile(r"(?:\s++|\\[rn]|[A-Za-z0-9+/=]{16,}+)*+")  # base64 lines, when END is missing
+
+
+def _pem(text: str) -> Iterator[_Hit]:
+    """Whole BEGIN..END private-key blocks; a truncated one to the end of its base64
+    (a bare header, as in "paste the -----BEGIN ... KEY----- block", is no secret)."""
+    pos, end_seen = 0, True
+    while b := _PEM_BEGIN.search(text, pos):
+        e = _PEM_END.search(text, b.end()) if end_seen else None
+        if e:
+            end = e.end()
+        else:  # no END after here means none after any later BEGIN either
+            end_seen = False
+            end = _PEM_BODY.match(text, b.end()).end()
+            while end > b.end() and text[end - 1] in " \t\r\n":
+                end -= 1
+            if end == b.end() or not _PEM_BASE64.search(text, b.end(), end):
+                pos = end
+                continue
+        yield b.start(), end, "private-key"
+        pos = end
+
+
+# --- context rules: scanned on the lower-cased text, so each starts at a literal -------
+
+def _starts_token(text: str, i: int) -> bool:
+    return i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
+
+
+class _InString:
+    """Is offset i inside a "..." literal (odd quotes before it on its line)? Offsets
+    must not decrease between calls; the count is kept so a long line stays linear."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.pos, self.quotes = text, 0, 0
+
+    def __call__(self, i: int) -> bool:
+        t = self.text
+        nl = t.rfind("\n", self.pos, i)
+        if nl >= 0:
+            self.pos, self.quotes = nl + 1, 0
+        self.quotes += t.count('"', self.pos, i) - t.count('\\"', self.pos, i)
+        self.pos = i
+        return self.quotes % 2 == 1
+
+
+_CONN = re.compile(r"(?:password|pwd|accountkey|sharedaccesskey|sharedaccesssignature)"
+                   r"[ \t]*=[ \t]*(?P<s>[^;\"'\s{}<>]++)")
+
+
+def _conn(text: str, low: str) -> Iterator[_Hit]:
+    in_string = _InString(text)
+    for m in _CONN.finditer(low):
+        s, e = m.span("s")
+        if not _starts_token(text, m.start()) or _is_placeholder(text[s:e]):
+            continue
+        if low.startswith("p", m.start()):  # Password/Pwd: only in a ';'-separated string,
+            before = text[max(0, m.start() - 40):m.start()].rstrip(" \t")  # not `pwd = x;`
+            if not (before.endswith(";") or (text.startswith(";", e) and in_string(m.start()))):
+                continue
+        yield s, e, "connection-string"
+
+
+_URL = re.compile(r"://[^\s:/@\"'<>{}]++:(?P<s>[^\s/@\"'<>{}]++)@")
+
+
+def _url(text: str, low: str) -> Iterator[_Hit]:
+    for m in _URL.finditer(text):
+        v = m.group("s")
+        if not (_is_placeholder(v) or (v.isdigit() and len(v) <= 5)):  # host:port@
+            yield m.start("s"), m.end("s"), "url-credentials"
+
+
+_BEARER = re.compile(r"(?P<scheme>bearer|basic)(?:[ \t]+|\"[ \t]*,[ \t]*@?\")"
+                     r"(?P<s>[a-z0-9\-._~+/]++=*+)")
+# Basic credentials only after an Authorization header or AuthenticationHeaderValue("Basic"
+_BASIC_CONTEXT = re.compile(r"(?:authorization[\"']?[ \t]*[:=,][ \t]*@?[\"']?[ \t]*"
+                            r"|authenticationheadervalue\([ \t]*\")\Z")
+
+
+def _auth(text: str, low: str) -> Iterator[_Hit]:
+    for m in _BEARER.finditer(low):
+        s, e = m.span("s")
+        v = text[s:e]
+        if (not _starts_token(text, m.start()) or len(v) < 8 or _is_placeholder(v)
+                or not _DIGIT.search(v) or v.isdigit()):
+            continue  # "Bearer token" in prose
+        if m.group("scheme") == "bearer":
+            yield s, e, "bearer-token"
+        elif _BASIC_CONTEXT.search(low, max(0, m.start() - 60), m.start()):
+            yield s, e, "basic-auth"
+
+
+# The name of an assigned secret ends with one of these (apiKey, DB_PASSWORD, auth_token).
+_KW_END = re.compile(r"(?:pass(?:word|wd|phrase)|pwd|secret|token|authorization|key)(?![a-z0-9_])")
+# name = "v", name: 'v', "name": "v", ["name"] = "v", Name { get; set; } = @"v", KEY=v,
+# key="name" value="v", and Add("name", "v")
+_TAIL = re.compile(
+    r"(?:[ \t]*\{[ \t]*get;[^{}\n]{0,40}\})?"
+    r"(?:(?P<comma>\"[ \t]*,)|(?P<close>[\"'][ \t]+[Vv]alue|[\"']?[ \t]*\]|[\"'])?"
+    r"[ \t]*(?:=>|:=|[:=](?!=)))[ \t]*"  # not ==: `password == "_prompt"` is a sentinel
+    r"(?:@\"(?P<v1>(?:[^\"\n]|\"\")*+)\"|\"(?P<v2>(?:[^\"\\\n]|\\.)*+)\"|'(?P<v3>(?:[^'\\\n]|\\.)*+)'"
+    r"|(?P<v4>(?:[^\s\"'`,;()\[\]{}<>&=]|&(?![A-Za-z_][\w.\-]*=))++=*+)"  # '&param=' ends it
+    r"(?=[ \t]*(?:[\r\n\"'&#]|//|\Z)))")
+# A "name", "value" pair is a secret only as a header/dictionary/env entry, never as
+# pManager.AddTextParameter("Password", "Kennwort", ...).
+_PAIR_CONTEXT = re.compile(r"(?:\b(?:add|tryaddwithoutvalidation|setenvironmentvariable"
+                           r"|setrequestheader|append)\(|\{)[ \t]*@?\"\Z")
+
+
+def _generic(text: str, low: str) -> Iterator[_Hit]:
+    in_string = _InString(text)
+    for k in _KW_END.finditer(low):
+        m = _TAIL.match(text, k.end())
+        if not m:
+            continue
+        g = next(g for g in ("v1", "v2", "v3", "v4") if m.group(g) is not None)
+        if m.end(g) - m.start(g) < 6:
+            continue  # cheap reject first: AddTextParameter("Password", "P", ...)
+        j = k.start()  # widen to the whole name: dbPassword, OPENAI_API_KEY, config.Token
+        while j > 0 and k.end() - j < 64 and (text[j - 1].isalnum() or text[j - 1] in "_.-"):
+            j -= 1
+        name = text[j:k.end()]
+        if m.group("comma") and (g == "v4" or not _PAIR_CONTEXT.search(low, max(0, j - 40), j)):
+            continue
+        if g in ("v1", "v2") and not (m.group("comma") or m.group("close")) and in_string(k.start()):
+            continue  # "?token=" + x + "&": that quote closes the string holding the name
+        kind = _name_kind(name)
+        if kind and _value_ok(m.group(g), name, kind, quoted=g != "v4"):
+            yield m.start(g), m.end(g), kind
+
+
+# (needles, needles are lower-case, finder); earlier rules win ties at the same offset.
+_RULES: list[tuple[tuple[str, ...], bool, Callable[[str, str], Iterator[_Hit]]]] = [
+    (("PRIVATE KEY",), False, lambda text, low: _pem(text)),
+    *[(needles, False, _known(p, kind, digit)) for needles, p, kind, digit in _KNOWN],
+    (("password", "pwd", "accountkey", "sharedaccess"), True, _conn),
+    (("://",), False, _url),
+    (("bearer", "basic"), True, _auth),
+    (("pass", "pwd", "secret", "token", "key", "authorization"), True, _generic),
+]
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+
+
+def redact_secrets(text: str) -> tuple[str, list[Redaction]]:
+    """Replace each secret value with ``<REDACTED:kind>``; report (line, kind) of each.
+
+    Text without secrets is returned unchanged (the same object).
+    """
+    if not text:
+        return text, []
+    low = text.lower()
+    if len(low) != len(text):  # a few non-ASCII letters lower-case to two chars
+        low = text.translate(_ASCII_LOWER)
+    hits: list[tuple[int, int, int, str]] = []
+    for prio, (needles, lower, find) in enumerate(_RULES):
+        hay = low if lower else text
+        if any(n in hay for n in needles):
+            hits.extend((s, prio, e, kind) for s, e, kind in find(text, low) if e > s)
+    if not hits:
+        return text, []
+    hits.sort()
+    out: list[str] = []
+    found: list[Redaction] = []
+    pos = line_pos = 0
+    line = 1
+    for start, _prio, end, kind in hits:
+        if start < pos:
+            continue  # overlaps an earlier (or higher-priority) redaction
+        line += text.count("\n", line_pos, start)
+        line_pos = start
+        out += (text[pos:start], f"<REDACTED:{kind}>")
+        found.append(Redaction(line, kind))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out), found

@@ -14,7 +14,8 @@ from typing import Iterator, NamedTuple
 # before identifiers, comments before the '/' operator.
 _TOKEN_RE = re.compile(
     r"""
-    (?P<ws>\s+)
+    (?P<preproc>^[ \t]*\#[^\n]*)
+  | (?P<ws>[^\S\n]+|\n)
   | (?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))
   | (?P<string>
         \$*(?P<rawq>\"{3,})(?:.|\n)*?(?P=rawq)          # raw string (C# 11), $ prefixes allowed
@@ -23,7 +24,6 @@ _TOKEN_RE = re.compile(
       | "(?:[^"\\\n]|\\.)*(?:"|$)                      # regular
     )
   | (?P<char>'(?:[^'\\\n]|\\.[^'\n]*)')
-  | (?P<preproc>^[ \t]*\#[^\n]*)
   | (?P<ident>@?[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)
   | (?P<number>(?:0[xXbB][0-9A-Fa-f_]+|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d+)?)[A-Za-z]*|\.\d[\d_]*(?:[eE][+-]?\d+)?[A-Za-z]*)
   | (?P<op>\?\?=|<<=|>>=|=>|==|!=|<=|>=|&&|\|\||\+\+|--|\+=|-=|\*=|/=|%=|&=|\|=|\^=|\?\?|\?\.|::|->|.)
@@ -45,6 +45,13 @@ def tokenize(code: str) -> Iterator[Token]:
         if kind == "rawq":  # named sub-group of a raw string
             kind = "string"
         yield Token(kind, m.group(), m.start())
+
+
+def raw_tokens(code: str) -> Iterator[tuple[str, str]]:
+    """(kind, text) pairs: `tokenize` without the per-token objects, for hot loops."""
+    for m in _TOKEN_RE.finditer(code):
+        kind = m.lastgroup
+        yield ("string" if kind == "rawq" else kind), m.group()
 
 
 def code_tokens(code: str) -> list[Token]:

@@ -47,9 +47,30 @@ class CollectSettings:
 
 
 @dataclass
+class TrainSettings:
+    preset: str = "tiny-cpu"            # a name from configs/ (project copy first) or a path to a .yml
+    base_model: str | None = None       # overrides the preset's base model
+    data_dir: Path | None = None        # default: collect.out
+    runs_dir: Path = Path("runs")
+    tiny_model_dir: Path = Path("runs/tiny-model")  # what a preset's `base_model: tiny` means
+    launcher: str = "accelerate"        # accelerate | torchrun | axolotl | python
+    launcher_args: list[str] = field(default_factory=list)
+    include_docs: bool | None = None    # None: the preset decides
+
+
+@dataclass
 class Settings:
     collect: CollectSettings = field(default_factory=CollectSettings)
+    train: TrainSettings = field(default_factory=TrainSettings)
     project_file: Path | None = None
+
+    @property
+    def project_dir(self) -> Path:
+        return self.project_file.parent if self.project_file else Path.cwd()
+
+    @property
+    def data_dir(self) -> Path:
+        return self.train.data_dir or self.collect.out
 
     def to_dict(self) -> dict[str, Any]:
         return _to_plain(dataclasses.asdict(self))
@@ -135,6 +156,8 @@ def load_settings(project_file: Path | None = None, overrides: dict[str, dict[st
         settings.project_file = path
     for section, values in (overrides or {}).items():
         _apply(settings, {section: {k: v for k, v in values.items() if v is not None}}, "command line")
+    if settings.train.launcher not in ("accelerate", "torchrun", "axolotl", "python"):
+        raise SettingsError(f"train.launcher must be accelerate, torchrun, axolotl or python, got {settings.train.launcher!r}")
     c = settings.collect
     if not 0.0 <= c.test_fraction < 1.0:
         raise SettingsError(f"collect.test_fraction must be in [0, 1), got {c.test_fraction}")

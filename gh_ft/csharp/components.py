@@ -216,13 +216,22 @@ def find_components(files: list[FileDecls]) -> list[Component]:
 
 def component_unit(comp: Component) -> str:
     """The class as a self-contained unit: the file's usings and namespace around it."""
-    body = _dedent_class(comp.decl)
-    usings = "\n".join(dict.fromkeys(u.strip() for u in comp.file.usings))
-    ns = comp.decl.namespace
+    return class_unit(comp.decl, comp.file)
+
+
+def may_be_component(decl: ClassDecl) -> bool:
+    """Cheap per-file filter: only these can turn out to be components."""
+    return bool(decl.bases) and bool(decl.name) and not decl.is_static and not decl.is_abstract
+
+
+def class_unit(decl: ClassDecl, file: FileDecls) -> str:
+    body = _dedent_class(decl)
+    usings = "\n".join(dict.fromkeys(u.strip() for u in file.usings))
+    ns = decl.namespace
     parts = [usings] if usings else []
     if not ns:
         parts.append(body)
-    elif comp.file.namespace_style == "file":
+    elif file.namespace_style == "file":
         parts.append(f"namespace {ns};\n\n{body}")
     else:
         indented = "\n".join(("    " + ln) if ln.strip() else "" for ln in body.split("\n"))

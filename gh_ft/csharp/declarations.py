@@ -65,6 +65,7 @@ class ClassDecl:
     exposure: str | None = None
     summary: str = ""
     parse_errors: int = 0         # ERROR/MISSING nodes inside the class
+    solve_body: tuple[int, int] | None = None  # SolveInstance's block, byte offsets into text.encode()
     span_from_lexer: bool = False  # span recovered by brace matching after a parse error
 
     @property
@@ -229,7 +230,7 @@ def _param_calls(method: tree_sitter.Node) -> list[ParamDecl]:
     return params
 
 
-def _read_members(decl: ClassDecl, body: tree_sitter.Node) -> None:
+def _read_members(decl: ClassDecl, body: tree_sitter.Node, text_start_byte: int) -> None:
     for member in body.named_children:
         t = member.type
         mods = [_text(c) for c in member.children if c.type == "modifier"]
@@ -239,6 +240,9 @@ def _read_members(decl: ClassDecl, body: tree_sitter.Node) -> None:
             decl.methods.append(name)
             if "override" in mods:
                 decl.overrides.append(name)
+            block = member.child_by_field_name("body")
+            if name == "SolveInstance" and block is not None and block.type == "block":
+                decl.solve_body = (block.start_byte - text_start_byte, block.end_byte - text_start_byte)
             if name == "RegisterInputParams":
                 decl.inputs = _param_calls(member)
             elif name == "RegisterOutputParams":
@@ -318,7 +322,7 @@ def _class_decl(node: tree_sitter.Node, source: str, src_bytes: bytes, namespace
     )
     body = node.child_by_field_name("body")
     if body is not None:
-        _read_members(decl, body)
+        _read_members(decl, body, start_b)
     return decl
 
 

@@ -1,0 +1,1 @@
+"""Training: the tiny local base model and the Axolotl orchestration around it."""

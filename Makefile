@@ -4,10 +4,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
+# torch first, pinned: a bare `torch` requirement may pull a multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install -q -U pip
-	$(PIP) install -q -e '.[dev]'
+	$(PIP) install -q torch==2.13.0
+	AXOLOTL_DO_NOT_TRACK=1 $(PIP) install -q -e '.[dev,train]'
 	touch $@
 
 install: $(VENV)/.installed

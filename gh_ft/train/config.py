@@ -1,0 +1,343 @@
+"""Axolotl configs: presets rendered through the editable Jinja template, and a strict
+check of any Axolotl YAML against the installed Axolotl before anything heavy starts.
+
+Axolotl's pydantic schema silently drops keys it does not know, so a typo or a key
+from another tool (`train_batch_size`, `val_steps`) only shows up hours later, or never.
+The check compares every key with the installed Axolotl's own field names and aliases
+(read at run time, never a copied list), runs Axolotl's `validate_config`, and lists
+every problem in one go.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import jinja2
+import yaml
+
+from .. import __version__
+from ..resources import find_file, packaged_dir
+
+TEMPLATE_NAME = "axolotl.yml.j2"
+
+# Values every preset gets unless it sets its own (the template may use all of them).
+PRESET_DEFAULTS: dict[str, Any] = {
+    "tokenizer_config": None, "trust_remote_code": False,
+    "val_set_size": 0.0, "seed": 42,
+    "sequence_len": 2048, "sample_packing": False, "pad_to_sequence_len": False,
+    "excess_length_strategy": "drop",
+    "adapter": "lora", "load_in_8bit": False, "load_in_4bit": False,
+    "lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.05, "lora_target_linear": True, "lora_kernels": None,
+    "micro_batch_size": 1, "gradient_accumulation_steps": 1, "num_epochs": 1, "max_steps": None,
+    "learning_rate": 0.0002, "optimizer": "adamw_torch", "lr_scheduler": "cosine", "warmup_ratio": 0.0,
+    "weight_decay": 0.0, "bf16": False, "fp16": False, "tf32": False, "gradient_checkpointing": False,
+    "attn_implementation": "sdpa", "logging_steps": 1, "save_strategy": "steps", "save_steps": 500,
+    "save_total_limit": 2, "eval_strategy": "steps", "deepspeed": None, "fsdp_version": None,
+    "fsdp_config": None, "extra": {},
+}
+_PRESET_KEYS = {"description", "base_model", "include_docs", "axolotl"}
+LORA_KEYS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "lora_target_linear", "lora_model_dir")
+# Keys from other tools that no spelling check can map to Axolotl's.
+KEY_HINTS = {
+    "train_batch_size": "Axolotl's batch is micro_batch_size × gradient_accumulation_steps × GPUs",
+    "batch_size_per_device": "use micro_batch_size",
+    "val_steps": "use eval_steps (and eval_strategy: steps)",
+    "epochs": "use num_epochs",
+    "lr": "use learning_rate",
+    "max_seq_length": "use sequence_len",
+    "model_name_or_path": "use base_model",
+}
+
+
+class ConfigError(ValueError):
+    pass
+
+
+class Problem(NamedTuple):
+    level: str      # "error" | "warning"
+    where: str      # key path, e.g. "datasets[0].typ"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.where}: {self.message}" if self.where else f"{self.level}: {self.message}"
+
+
+@dataclass
+class Preset:
+    name: str
+    path: Path
+    description: str
+    base_model: str
+    include_docs: bool
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+# ---- presets and rendering ------------------------------------------------------------
+
+def load_preset(name_or_path: str | Path, project_dir: Path | None = None) -> Preset:
+    """A preset by name (project `configs/NAME.yml` first, then gh-ft's) or by path."""
+    candidate = Path(name_or_path)
+    path = candidate if candidate.suffix in (".yml", ".yaml") and candidate.is_file() \
+        else find_file(f"{name_or_path}.yml", "configs", project_dir)
+    if not path.is_file():
+        known = sorted(p.stem for p in packaged_dir("configs").glob("*.yml"))
+        raise ConfigError(f"unknown preset '{name_or_path}' (known: {', '.join(known)})")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("axolotl", {}), dict):
+        raise ConfigError(f"{path}: a preset is a mapping with an 'axolotl:' mapping inside")
+    unknown = set(data) - _PRESET_KEYS
+    if unknown:
+        raise ConfigError(f"{path}: unknown preset keys {sorted(unknown)} (known: {sorted(_PRESET_KEYS)})")
+    if not data.get("base_model"):
+        raise ConfigError(f"{path}: the preset names no base_model")
+    values = copy.deepcopy(PRESET_DEFAULTS)
+    extra = dict(values["extra"])
+    for key, value in data.get("axolotl", {}).items():
+        if key in values and key != "extra":
+            values[key] = value
+        else:  # anything the template has no slot for is passed through as it is
+            extra[key] = value
+    values["extra"] = extra
+    if isinstance(values["deepspeed"], str) and not Path(values["deepspeed"]).is_absolute():
+        values["deepspeed"] = str((path.parent / values["deepspeed"]).resolve())
+    return Preset(path.stem, path, str(data.get("description", "")), str(data["base_model"]),
+                  bool(data.get("include_docs", False)), values)
+
+
+def yaml_scalar(value: Any) -> str:
+    """One value as YAML flow text. Strings are double-quoted JSON strings (a subset of
+    YAML), so '#', ': ', quotes, newlines or `no` in a value can never change the file."""
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises here, naming the missing value
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    if isinstance(value, (str, Path)):
+        return json.dumps(str(value), ensure_ascii=False)
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    raise ConfigError(f"cannot write {type(value).__name__} value {value!r} into YAML")
+
+
+def yaml_block(value: Any, indent: int = 0) -> str:
+    text = yaml.safe_dump(value, default_flow_style=False, sort_keys=False, allow_unicode=True).rstrip("\n")
+    return "\n".join(" " * indent + line for line in text.split("\n"))
+
+
+def training_datasets(data_dir: Path, include_docs: bool) -> list[dict[str, str]]:
+    """train.jsonl, plus feedback.jsonl beside it when present, plus docs as completion text."""
+    data_dir = Path(data_dir).resolve()
+    train = data_dir / "train.jsonl"
+    if not train.is_file():
+        raise ConfigError(f"no train.jsonl in {data_dir}: run `gh-ft collect` first")
+    sets = [{"path": str(train), "type": "alpaca"}]
+    feedback = data_dir / "feedback.jsonl"
+    if feedback.is_file() and feedback.stat().st_size > 0:
+        sets.append({"path": str(feedback), "type": "alpaca"})
+    docs = data_dir / "docs.jsonl"
+    if include_docs and docs.is_file() and docs.stat().st_size > 0:
+        sets.append({"path": str(docs), "type": "completion"})
+    return sets
+
+
+def render_axolotl_config(preset: Preset, *, base_model: str, datasets: list[dict[str, str]], run_dir: Path,
+                          template_path: Path) -> str:
+    run_dir = Path(run_dir).resolve()
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             autoescape=False)
+    env.filters["yaml"] = yaml_scalar
+    env.filters["yaml_block"] = yaml_block
+    try:
+        template = env.from_string(template_path.read_text(encoding="utf-8"))
+        text = template.render(
+            gh_ft_version=__version__, preset_name=preset.name, base_model=base_model, datasets=datasets,
+            prepared_path=str(run_dir / "prepared"), output_dir=str(run_dir / "output"), p=preset.values)
+    except jinja2.TemplateError as e:
+        raise ConfigError(f"{template_path}: {e}") from None
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{template_path} rendered invalid YAML: {e}") from None
+    if not isinstance(parsed, dict) or parsed.get("base_model") != base_model:
+        raise ConfigError(f"{template_path}: the rendered YAML does not carry base_model {base_model!r}")
+    return text
+
+
+# ---- strict validation ----------------------------------------------------------------
+
+def _axolotl_models():
+    os.environ.setdefault("AXOLOTL_DO_NOT_TRACK", "1")
+    try:
+        from axolotl.utils.schemas import datasets as ds_schemas
+        from axolotl.utils.schemas.config import AxolotlConfigWCapabilities
+    except ImportError as e:
+        raise ConfigError(f"Axolotl is not installed ({e}): pip install 'gh-ft[train]'") from None
+    dataset_models = [getattr(ds_schemas, n) for n in dir(ds_schemas)
+                      if n.endswith("Dataset") and hasattr(getattr(ds_schemas, n), "model_fields")]
+    return AxolotlConfigWCapabilities, dataset_models
+
+
+def known_keys(model) -> set[str]:
+    fields = model.model_fields
+    return set(fields) | {f.alias for f in fields.values() if f.alias}
+
+
+def _unknown_key(key: str, known: set[str], where: str) -> Problem:
+    hint = KEY_HINTS.get(key)
+    if hint is None:
+        close = difflib.get_close_matches(key, sorted(known), n=2, cutoff=0.75)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else None
+    msg = "Axolotl does not know this key and would silently ignore it"
+    return Problem("error", where, f"{msg}; {hint}" if hint else msg)
+
+
+def _check_class_names(cfg: dict[str, Any]) -> list[Problem]:
+    problems = []
+    names = {"model_type": cfg.get("model_type", cfg.get("type_of_model")), "tokenizer_type": cfg.get("tokenizer_type")}
+    to_check = {k: v for k, v in names.items() if v is not None}
+    if not to_check:
+        return problems
+    import transformers
+
+    for key, value in to_check.items():
+        if not isinstance(value, str) or not hasattr(transformers, value):
+            problems.append(Problem("error", key, f"{value!r} is not a transformers class; "
+                                    f"{'AutoModelForCausalLM' if key == 'model_type' else 'AutoTokenizer'} works for any model"))
+        elif key == "model_type" and value.endswith("Config"):
+            problems.append(Problem("error", key, f"{value!r} is a config class; model_type wants a model class "
+                                    "such as AutoModelForCausalLM"))
+        elif key == "tokenizer_type" and "Tokenizer" not in value:
+            problems.append(Problem("error", key, f"{value!r} is not a tokenizer class"))
+    return problems
+
+
+def _dataset_path_problems(entries: Any, where: str, base_dirs: list[Path]) -> list[Problem]:
+    problems = []
+    for i, ds in enumerate(entries if isinstance(entries, list) else []):
+        if not isinstance(ds, dict) or not isinstance(ds.get("path"), str):
+            continue
+        path = ds["path"]
+        if any((b / path).exists() for b in base_dirs) or Path(path).expanduser().is_absolute() and Path(path).exists():
+            continue
+        looks_local = path.startswith((".", "/", "~")) or path.endswith((".json", ".jsonl", ".parquet", ".csv", ".arrow"))
+        if looks_local:
+            problems.append(Problem("error", f"{where}[{i}].path", f"file not found: {path}"))
+        else:
+            problems.append(Problem("warning", f"{where}[{i}].path",
+                                    f"{path} is not a local file: Axolotl will try to download it"))
+    return problems
+
+
+def _base_model_problems(base_model: Any, base_dirs: list[Path]) -> list[Problem]:
+    if not isinstance(base_model, str) or not base_model:
+        return [Problem("error", "base_model", "missing")]
+    if any((b / base_model).is_dir() for b in base_dirs) or Path(base_model).expanduser().is_dir():
+        return []
+    try:  # only the local cache is looked at: never a download, never a wait on the network
+        from huggingface_hub import try_to_load_from_cache
+
+        cached = try_to_load_from_cache(base_model, "config.json")
+    except Exception:  # noqa: BLE001 - an invalid repo id is reported below like a missing one
+        cached = None
+    if isinstance(cached, str):
+        return []
+    return [Problem("warning", "base_model", f"{base_model} is neither a local folder nor in the Hugging Face "
+                    "cache: training will download it first")]
+
+
+def validate_config_dict(cfg: Any, base_dir: Path | None = None) -> list[Problem]:
+    """Every problem of an Axolotl config, errors and warnings, in one list."""
+    if not isinstance(cfg, dict):
+        return [Problem("error", "", "an Axolotl config is a YAML mapping")]
+    config_model, dataset_models = _axolotl_models()
+    known = known_keys(config_model)
+    problems = [_unknown_key(k, known, k) for k in cfg if k not in known]
+    ds_known = set().union(*(known_keys(m) for m in dataset_models))
+    for list_key in ("datasets", "test_datasets"):
+        entries = cfg.get(list_key)
+        if entries is not None and not isinstance(entries, list):
+            problems.append(Problem("error", list_key, "expected a list of datasets"))
+            continue
+        for i, ds in enumerate(entries or []):
+            if isinstance(ds, dict):
+                problems += [_unknown_key(k, ds_known, f"{list_key}[{i}].{k}") for k in ds if k not in ds_known]
+    if not cfg.get("adapter"):
+        present = [k for k in LORA_KEYS if cfg.get(k) is not None]
+        if present:
+            problems.append(Problem("error", "adapter", f"{', '.join(present)} set but no `adapter: lora` (or qlora): "
+                                    "Axolotl would ignore them and fine-tune every weight of the model"))
+    problems += _check_class_names(cfg)
+    type_problems = _type_problems(cfg, config_model)
+    problems += type_problems
+    base_dirs = [Path.cwd()] + ([Path(base_dir)] if base_dir else [])
+    problems += _base_model_problems(cfg.get("base_model"), base_dirs)
+    for list_key in ("datasets", "test_datasets"):
+        problems += _dataset_path_problems(cfg.get(list_key), list_key, base_dirs)
+    if not type_problems:  # Axolotl's validators trip over wrong types with unhelpful messages
+        problems += _axolotl_validate(cfg)
+    return problems
+
+
+def _type_problems(cfg: dict[str, Any], config_model) -> list[Problem]:
+    """Each top-level value against the type Axolotl declares for it (e.g. a mapping under
+    `tokenizer_config`, which wants a path)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    by_name = {name: f for name, f in config_model.model_fields.items()}
+    by_name.update({f.alias: f for f in config_model.model_fields.values() if f.alias})
+    problems = []
+    for key, value in cfg.items():
+        f = by_name.get(key)
+        if f is None or key in ("datasets", "test_datasets") or value is None:
+            continue
+        try:
+            TypeAdapter(f.annotation).validate_python(value)
+        except ValidationError as e:
+            first = e.errors()[0]
+            problems.append(Problem("error", key, f"{first.get('msg', 'wrong type')} (got {type(value).__name__}: {value!r:.60})"))
+        except Exception:  # noqa: BLE001 - an annotation pydantic cannot adapt alone: Axolotl checks it
+            continue
+    return problems
+
+
+def _axolotl_validate(cfg: dict[str, Any]) -> list[Problem]:
+    """Axolotl's own validation, with CPU-safe capabilities; its errors listed one by one."""
+    from axolotl.utils.config import validate_config
+    from axolotl.utils.dict import DictDefault
+
+    try:
+        from axolotl.cli.config import gpu_capabilities
+
+        caps, env_caps = gpu_capabilities()
+    except Exception:  # noqa: BLE001 - capabilities are a nicety; validation still runs without them
+        caps, env_caps = None, None
+    try:
+        validate_config(DictDefault(copy.deepcopy(cfg)), capabilities=caps, env_capabilities=env_caps)
+    except Exception as e:  # noqa: BLE001 - pydantic ValidationError or Axolotl's own ValueError
+        errors = getattr(e, "errors", None)
+        if callable(errors):
+            return [Problem("error", ".".join(str(p) for p in err.get("loc", ())) or "config",
+                            f"Axolotl: {err.get('msg', err)}") for err in errors()]
+        return [Problem("error", "config", f"Axolotl: {e}")]
+    return []
+
+
+def validate_config_file(path: Path) -> list[Problem]:
+    try:
+        cfg = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        return [Problem("error", "", f"cannot read {path}: {e.strerror or e}")]
+    except yaml.YAMLError as e:
+        return [Problem("error", "", f"{path} is not valid YAML: {e}")]
+    return validate_config_dict(cfg, base_dir=Path(path).resolve().parent)

@@ -1,0 +1,68 @@
+"""From settings to a run folder holding a validated Axolotl config.
+
+Everything that can be known before a GPU spins up is checked here: the preset, the
+base model's whereabouts, the data files, and every key of the rendered config.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..files import atomic_write_text
+from ..resources import find_file
+from ..settings import Settings
+from .config import (TEMPLATE_NAME, ConfigError, Preset, Problem, load_preset, render_axolotl_config,
+                     training_datasets, validate_config_dict)
+
+TINY = "tiny"
+
+
+@dataclass
+class RenderedConfig:
+    text: str
+    preset: Preset
+    base_model: str
+    datasets: list[dict[str, str]]
+    template: Path
+
+
+def resolve_base_model(preset: Preset, settings: Settings) -> str:
+    """The model to train from: the settings' override, else the preset's; `tiny` means
+    the locally built tiny model (an absolute path, since Axolotl runs elsewhere)."""
+    name = settings.train.base_model or preset.base_model
+    if name == TINY:
+        tiny = settings.train.tiny_model_dir
+        tiny = tiny if tiny.is_absolute() else settings.project_dir / tiny
+        if not (tiny / "config.json").is_file():
+            raise ConfigError(f"the preset trains the tiny local model, which is not built yet: "
+                              f"run `gh-ft tiny-model --out {tiny}`")
+        return str(tiny.resolve())
+    local = Path(name).expanduser()
+    return str(local.resolve()) if local.is_dir() else name
+
+
+def render_for(settings: Settings, run_dir: Path) -> RenderedConfig:
+    preset = load_preset(settings.train.preset, settings.project_dir)
+    include_docs = preset.include_docs if settings.train.include_docs is None else settings.train.include_docs
+    datasets = training_datasets(settings.data_dir, include_docs)
+    base_model = resolve_base_model(preset, settings)
+    template = find_file(TEMPLATE_NAME, "templates", settings.project_dir)
+    text = render_axolotl_config(preset, base_model=base_model, datasets=datasets, run_dir=run_dir,
+                                 template_path=template)
+    return RenderedConfig(text, preset, base_model, datasets, template)
+
+
+def validate_rendered(rendered: RenderedConfig) -> list[Problem]:
+    import yaml
+
+    return validate_config_dict(yaml.safe_load(rendered.text))
+
+
+def write_config(path: Path, rendered: RenderedConfig) -> None:
+    atomic_write_text(path, rendered.text)
+
+
+def raise_on_errors(problems: list[Problem], what: str) -> None:
+    errors = [p for p in problems if p.level == "error"]
+    if errors:
+        raise ConfigError(f"{what} has {len(errors)} problem(s):\n" + "\n".join(f"  {p}" for p in errors))

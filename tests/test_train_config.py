@@ -1,0 +1,154 @@
+"""The prompt format, the template, the presets and the strict Axolotl config check."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from gh_ft.cli import main as cli
+from gh_ft.prompt import cut_at_stop, render_prompt
+from gh_ft.resources import packaged_dir
+from gh_ft.settings import load_settings
+from gh_ft.train.config import (ConfigError, load_preset, render_axolotl_config, training_datasets,
+                                validate_config_dict)
+from gh_ft.train.prepare import render_for, validate_rendered
+
+ROWS = [("Write a Grasshopper component that adds two numbers.", "", "public class Add : GH_Component { }"),
+        ("Complete this component.", "public class Half : GH_Component { /* TODO */ }", "public class Half { }")]
+
+
+@pytest.mark.parametrize("instruction,input_,output", ROWS)
+def test_prompt_equals_axolotls_alpaca_prompter(instruction, input_, output):
+    from axolotl.prompters import AlpacaPrompter
+
+    assert next(AlpacaPrompter().build_prompt(instruction, input_)) == render_prompt(instruction, input_)
+    assert next(AlpacaPrompter().build_prompt(instruction, input_, output)) == render_prompt(instruction, input_) + output
+
+
+def test_prompt_equals_what_axolotl_tokenizes(tiny_model_dir):
+    """Token for token: Axolotl's alpaca strategy vs BOS + our prompt, then the output + EOS."""
+    from axolotl.prompt_tokenizers import AlpacaPromptTokenizingStrategy
+    from axolotl.prompters import AlpacaPrompter
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir, local_files_only=True)
+    strategy = AlpacaPromptTokenizingStrategy(AlpacaPrompter(), tok, False, 2048)
+    for instruction, input_, output in ROWS:
+        row = strategy.tokenize_prompt({"instruction": instruction, "input": input_, "output": output})
+        prompt_ids = tok(render_prompt(instruction, input_), add_special_tokens=True)["input_ids"]
+        assert row["input_ids"][:len(prompt_ids)] == prompt_ids
+        assert row["input_ids"][-1] == tok.eos_token_id
+        trained = [t for t, label in zip(row["input_ids"], row["labels"]) if label != -100]
+        assert tok.decode(trained, skip_special_tokens=True).strip() == output
+
+
+def test_cut_at_stop():
+    assert cut_at_stop("code();\n### Instruction:\nmore") == "code();\n"
+
+
+def test_hostile_values_are_escaped(tmp_path):
+    preset = load_preset("tiny-cpu")
+    hostile = 'models/my: "model" # not a comment\nnext: line \\ no'
+    preset.values["lr_scheduler"] = "no"      # YAML 1.1 would read a bare no as false
+    preset.values["extra"] = {"wandb_project": "a: b # c", "special_tokens": {"pad_token": "<|pad|>"}}
+    (tmp_path / "train.jsonl").write_text('{"instruction": "a", "input": "", "output": "b"}\n')
+    text = render_axolotl_config(preset, base_model=hostile, datasets=training_datasets(tmp_path, False),
+                                 run_dir=tmp_path / "run", template_path=packaged_dir("templates") / "axolotl.yml.j2")
+    cfg = yaml.safe_load(text)
+    assert cfg["base_model"] == hostile and cfg["lr_scheduler"] == "no"
+    assert cfg["wandb_project"] == "a: b # c" and cfg["special_tokens"] == {"pad_token": "<|pad|>"}
+    assert cfg["dataset_prepared_path"] == str((tmp_path / "run" / "prepared").resolve())
+    assert cfg["datasets"] == [{"path": str((tmp_path / "train.jsonl").resolve()), "ds_type": "json", "type": "alpaca"}]
+
+
+def test_template_is_strict_about_missing_values(tmp_path):
+    preset = load_preset("tiny-cpu")
+    (tmp_path / "t.j2").write_text("base_model: {{ base_model | yaml }}\nx: {{ p.no_such_value | yaml }}\n")
+    (tmp_path / "train.jsonl").write_text("{}\n")
+    with pytest.raises(ConfigError, match="no_such_value"):
+        render_axolotl_config(preset, base_model="m", datasets=[], run_dir=tmp_path, template_path=tmp_path / "t.j2")
+
+
+def test_feedback_and_docs_join_the_datasets(tmp_path):
+    for name in ("train.jsonl", "feedback.jsonl", "docs.jsonl"):
+        (tmp_path / name).write_text("{}\n")
+    assert [d["type"] for d in training_datasets(tmp_path, True)] == ["alpaca", "alpaca", "completion"]
+    assert [Path(d["path"]).name for d in training_datasets(tmp_path, False)] == ["train.jsonl", "feedback.jsonl"]
+
+
+@pytest.mark.parametrize("preset", ["tiny-cpu", "deepseek-coder-6.7b-lora", "qlora-4bit", "multi-gpu"])
+def test_presets_render_and_validate(preset, project):
+    settings = load_settings(project / "gh-ft.yml")
+    settings.train.preset = preset
+    rendered = render_for(settings, project / "runs" / "x")
+    problems = validate_rendered(rendered)
+    assert not [p for p in problems if p.level == "error"], problems
+    if preset == "multi-gpu":
+        assert Path(yaml.safe_load(rendered.text)["deepspeed"]).is_file()
+
+
+BAD = {
+    "model_type": ("DeepseekCoderConfig", "is not a transformers class"),
+    "tokenizer_type": ("DeepseekCoderTokenizer", "is not a transformers class"),
+    "tokenizer_config": ({"use_fast": True}, "valid string"),
+    "train_batch_size": (8, "micro_batch_size"),
+    "val_steps": (50, "eval_steps"),
+    "lora_rr": (8, "did you mean 'lora_r'"),
+}
+
+
+def _good_config(tmp_path, tiny_model_dir) -> dict:
+    (tmp_path / "train.jsonl").write_text('{"instruction": "a", "input": "", "output": "b"}\n')
+    return {"base_model": str(tiny_model_dir), "datasets": [{"path": str(tmp_path / "train.jsonl"), "type": "alpaca"}],
+            "adapter": "lora", "lora_r": 8, "lora_alpha": 16, "micro_batch_size": 1, "num_epochs": 1,
+            "learning_rate": 0.001, "output_dir": str(tmp_path / "out"), "sequence_len": 512}
+
+
+def test_good_config_has_no_problems(tmp_path, tiny_model_dir):
+    assert validate_config_dict(_good_config(tmp_path, tiny_model_dir)) == []
+
+
+def test_every_bad_key_is_caught_in_one_run(tmp_path, tiny_model_dir):
+    cfg = _good_config(tmp_path, tiny_model_dir)
+    cfg.update({k: v for k, (v, _) in BAD.items()})
+    cfg["datasets"][0]["typ"] = "alpaca"
+    del cfg["adapter"]
+    problems = validate_config_dict(cfg)
+    text = "\n".join(map(str, problems))
+    for key, (_, message) in BAD.items():
+        assert any(p.where == key and message in p.message for p in problems), (key, text)
+    assert any(p.where == "datasets[0].typ" and "did you mean 'type'" in p.message for p in problems), text
+    assert any(p.where == "adapter" and "lora_r" in p.message for p in problems), text
+
+
+def test_missing_dataset_and_remote_base_model(tmp_path):
+    cfg = {"base_model": "nobody/not-a-real-model-xyz", "datasets": [{"path": str(tmp_path / "none.jsonl"),
+                                                                       "type": "alpaca"}],
+           "adapter": "lora", "micro_batch_size": 1, "num_epochs": 1, "learning_rate": 0.001}
+    problems = validate_config_dict(cfg)
+    assert any(p.level == "error" and "file not found" in p.message for p in problems)
+    assert any(p.level == "warning" and p.where == "base_model" for p in problems)
+
+
+def test_cli_validate_exit_codes(tmp_path, tiny_model_dir):
+    good = _good_config(tmp_path, tiny_model_dir)
+    (tmp_path / "good.yml").write_text(yaml.safe_dump(good))
+    (tmp_path / "bad.yml").write_text(yaml.safe_dump({**good, "val_steps": 3}))
+    ok = CliRunner().invoke(cli, ["config", "validate", str(tmp_path / "good.yml")])
+    assert ok.exit_code == 0 and "ok" in ok.output
+    bad = CliRunner().invoke(cli, ["config", "validate", str(tmp_path / "bad.yml")])
+    assert bad.exit_code == 1 and "val_steps" in bad.output
+
+
+def test_init_copies_editable_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["init"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "templates" / "axolotl.yml.j2").is_file() and (tmp_path / "configs" / "tiny-cpu.yml").is_file()
+    (tmp_path / "configs" / "tiny-cpu.yml").write_text((tmp_path / "configs" / "tiny-cpu.yml").read_text()
+                                                      .replace("lora_r: 8", "lora_r: 4"))
+    assert load_preset("tiny-cpu", tmp_path).values["lora_r"] == 4  # the project's copy wins
+    again = CliRunner().invoke(cli, ["init"])
+    assert "kept" in again.output and load_preset("tiny-cpu", tmp_path).values["lora_r"] == 4

@@ -14,8 +14,14 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The pipeline on the sample corpus with the tiny local model, on CPU (settings: data/demo.gh-ft.yml).
+DEMO := $(VENV)/bin/gh-ft --config data/demo.gh-ft.yml
 demo: $(VENV)/.installed
-	$(VENV)/bin/gh-ft collect --context-dir data/sample_context --out out/dataset
+	$(DEMO) collect
+	$(DEMO) tiny-model --corpus data/sample_context/src
+	$(DEMO) check
+	$(DEMO) train
+	$(DEMO) merge
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q

@@ -86,17 +86,19 @@ def _to_plain(value: Any) -> Any:
     return value
 
 
-def _coerce(value: Any, annotation: Any, where: str) -> Any:
+def _coerce(value: Any, annotation: Any, where: str, base: Path | None = None) -> Any:
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if value is None:
             return None
-        return _coerce(value, args[0], where)
+        return _coerce(value, args[0], where, base)
     if annotation is Path:
         if not isinstance(value, (str, Path)):
             raise SettingsError(f"{where}: expected a path, got {value!r}")
-        return Path(value).expanduser()
+        path = Path(value).expanduser()
+        # Paths in a project file are relative to that file, so it works from any folder.
+        return (base / path).resolve() if base is not None and not path.is_absolute() else path
     if annotation is bool:
         if not isinstance(value, bool):
             raise SettingsError(f"{where}: expected true or false, got {value!r}")
@@ -121,7 +123,7 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
     return value
 
 
-def _apply(obj: Any, data: dict[str, Any], where: str) -> None:
+def _apply(obj: Any, data: dict[str, Any], where: str, base: Path | None = None) -> None:
     hints = typing.get_type_hints(type(obj))
     names = [f.name for f in dataclasses.fields(obj)]
     for key, value in data.items():
@@ -132,9 +134,9 @@ def _apply(obj: Any, data: dict[str, Any], where: str) -> None:
         if dataclasses.is_dataclass(current):
             if not isinstance(value, dict):
                 raise SettingsError(f"{where}.{key}: expected a mapping")
-            _apply(current, value, f"{where}.{key}")
+            _apply(current, value, f"{where}.{key}", base)
         else:
-            setattr(obj, key, _coerce(value, hints[key], f"{where}.{key}"))
+            setattr(obj, key, _coerce(value, hints[key], f"{where}.{key}", base))
 
 
 def load_settings(project_file: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None,
@@ -152,7 +154,7 @@ def load_settings(project_file: Path | None = None, overrides: dict[str, dict[st
         if not isinstance(data, dict):
             raise SettingsError(f"{path}: expected a mapping at the top level")
         data.pop("project_file", None)
-        _apply(settings, data, str(path))
+        _apply(settings, data, str(path), path.resolve().parent)
         settings.project_file = path
     for section, values in (overrides or {}).items():
         _apply(settings, {section: {k: v for k, v in values.items() if v is not None}}, "command line")

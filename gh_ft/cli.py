@@ -242,5 +242,44 @@ def merge(ctx, run):
     click.echo(f"merged model: {merged}")
 
 
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file and line.")
+@click.option("--context", "context_dirs", multiple=True, type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Folder of the plugin's sources whose base classes the files may derive from (repeatable).")
+def judge(files, as_json, context_dirs):
+    """Run the validation ladder on C# files (or saved model replies); exit 1 when any fails."""
+    import json as _json
+
+    from .collect.sources import NotText, decode_text
+    from .csharp.declarations import read_declarations
+    from .evaluate.judge import FAIL, judge as run_judge
+
+    context = []
+    for folder in context_dirs:
+        for src in sorted(folder.rglob("*.cs")):
+            try:
+                context.append(read_declarations(str(src), decode_text(src.read_bytes())[0]))
+            except (OSError, NotText):
+                continue
+
+    failed = False
+    for f in files:
+        try:
+            text, _ = decode_text(f.read_bytes())
+        except (OSError, NotText) as e:
+            result = {"path": str(f), "verdict": FAIL, "stage": "read", "reasons": [str(e)]}
+        else:
+            result = run_judge(text, context=context).to_dict(str(f))
+        failed |= result["verdict"] == FAIL
+        if as_json:
+            click.echo(_json.dumps(result, ensure_ascii=False))
+        else:
+            why = ("; ".join(result["reasons"])) if result["reasons"] else ""
+            click.echo(f"{f}: {result['verdict']} ({result['stage']})" + (f": {why}" if why else ""))
+    if failed:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,1 @@
+"""Judging generated components: the validation ladder, and (later) generation and reports."""

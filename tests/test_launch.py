@@ -5,6 +5,7 @@ merges a tiny local Llama through the real Axolotl (CPU, offline, ~40 s).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -130,6 +131,11 @@ def test_run_streaming_tees_output_and_propagates_exit_code(tmp_path):
         assert line in text and line in echo.getvalue()
 
 
+def test_default_echo_is_the_current_stdout(tmp_path, capsys):
+    assert launch.run_streaming([sys.executable, "-c", "print('hello')"], tmp_path / "l", os.environ) == 0
+    assert "hello" in capsys.readouterr().out  # bound at write time, not at import
+
+
 def test_run_streaming_reports_a_signal_death_as_128_plus_n(tmp_path):
     child = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
     assert launch.run_streaming([sys.executable, "-c", child], tmp_path / "l", os.environ, None) == 137
@@ -142,7 +148,7 @@ DRIVER = textwrap.dedent("""
     from gh_ft.train.launch import run_streaming
     child = sys.argv[2]
     rc = run_streaming([sys.executable, "-c", child], Path(sys.argv[1]), {"PATH": "/usr/bin:/bin"},
-                       sys.stdout, grace_s=float(sys.argv[3]), term_s=1.0)
+                       sys.stdout, grace_s=float(sys.argv[3]), term_s=0.5)
     print("driver rc", rc, flush=True)
     sys.exit(rc)
 """)
@@ -187,6 +193,15 @@ def _start_driver(log: Path, child: str, grace_s: float) -> tuple[subprocess.Pop
     pytest.fail("child never started")
 
 
+def _cleanup(driver: subprocess.Popen, pgid: int) -> None:
+    """Leave nothing behind even when the code under test failed to."""
+    if driver.poll() is None:
+        driver.kill()
+        driver.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
 def _gone(pid: int, timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -205,11 +220,11 @@ def test_ctrl_c_stops_the_whole_child_group_and_returns_130(tmp_path, ignore):
     try:
         assert pgid == child_pid != os.getpgrp()  # its own group, apart from the driver's
         driver.send_signal(signal.SIGINT)  # what Ctrl-C does to gh-ft
-        rest = driver.stdout.read()
-        assert driver.wait(timeout=20) == 130
+        # communicate, not read(): a surviving grandchild holds the pipe open, so fail, don't hang
+        rest, _ = driver.communicate(timeout=30)
+        assert driver.returncode == 130
     finally:
-        if driver.poll() is None:
-            driver.kill()
+        _cleanup(driver, pgid)
     assert "driver rc 130" in rest
     assert _gone(child_pid) and _gone(grandchild_pid)
     with pytest.raises(ProcessLookupError):
@@ -223,10 +238,10 @@ def test_ctrl_c_lets_a_worker_finish_saving_after_its_launcher_died(tmp_path):
     try:
         started = time.monotonic()
         driver.send_signal(signal.SIGINT)
-        assert driver.wait(timeout=20) == 130
+        driver.communicate(timeout=30)
+        assert driver.returncode == 130
     finally:
-        if driver.poll() is None:
-            driver.kill()
+        _cleanup(driver, pgid)
     assert marker.read_text() == "saved"  # not SIGTERMed when the launcher (group leader) went first
     assert time.monotonic() - started < 5  # and no waiting out the grace once the group is gone
     assert _gone(worker_pid)

@@ -14,6 +14,7 @@ import os
 import platform
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -36,6 +37,19 @@ _CHECKPOINT = re.compile(r"checkpoint-(\d+)")
 
 class LaunchError(RuntimeError):
     """A run cannot start (missing config, nothing to resume, no adapter to merge)."""
+
+
+class _CurrentStdout:
+    """Default `echo`: whatever sys.stdout is at write time (so redirects and CliRunner see it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+STDOUT: TextIO = _CurrentStdout()  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -192,7 +206,7 @@ def _pump(stream: IO[bytes], log: IO[bytes], echo: TextIO | None) -> None:
         pass
 
 
-def run_streaming(cmd: list[str], log_path: Path, env: Mapping[str, str], echo: TextIO | None = sys.stdout,
+def run_streaming(cmd: list[str], log_path: Path, env: Mapping[str, str], echo: TextIO | None = STDOUT,
                   *, grace_s: float = 60.0, term_s: float = 10.0, cwd: Path | None = None) -> int:
     """Run `cmd` in its own process group, tee its output to `log_path` (appended) and `echo`.
 
@@ -242,11 +256,8 @@ def latest_checkpoint(output_dir: Path, *, require_state: bool = False) -> Path 
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _git_describe(tree: Path) -> str | None:
@@ -299,12 +310,13 @@ def _note(text: str, log_path: Path, echo: TextIO | None) -> None:
     with open(log_path, "a", encoding="utf-8") as f:
         f.write(line)
     if echo is not None:
-        echo.write(line)
-        echo.flush()
+        with contextlib.suppress(OSError, ValueError, UnicodeError):
+            echo.write(line)
+            echo.flush()
 
 
 def train(paths: RunPaths, *, launcher: str = "accelerate", launcher_args: Sequence[str] = (),
-          axolotl_args: Sequence[str] = (), resume: bool = False, echo: TextIO | None = sys.stdout,
+          axolotl_args: Sequence[str] = (), resume: bool = False, echo: TextIO | None = STDOUT,
           env: Mapping[str, str] | None = None) -> int:
     """Train on the rendered paths.config; returns the exit code. Writes metrics whatever the outcome."""
     if not paths.config.is_file():
@@ -316,7 +328,7 @@ def train(paths: RunPaths, *, launcher: str = "accelerate", launcher_args: Seque
             raise LaunchError(f"nothing to resume: no checkpoint-N with a trainer_state.json in {paths.output_dir}")
         args.append(resume_arg(launcher, ckpt))
     cmd = build_train_command(launcher, paths.config, launcher_args, args)
-    _note("train: " + " ".join(cmd), paths.log, echo)
+    _note("train: " + shlex.join(cmd), paths.log, echo)
     rc = run_streaming(cmd, paths.log, training_env(env), echo)
     _note(f"train exited with {rc}", paths.log, echo)
     try:
@@ -330,18 +342,21 @@ def train(paths: RunPaths, *, launcher: str = "accelerate", launcher_args: Seque
     return rc
 
 
-def _has_weights(folder: Path) -> bool:
-    return any(folder.glob("*.safetensors")) or any(folder.glob("pytorch_model*.bin"))
+def _has_weights(folder: Path, since: float) -> bool:
+    """Weights written at or after `since` (an earlier merge's files must not count)."""
+    files = [*folder.glob("*.safetensors"), *folder.glob("pytorch_model*.bin")]
+    return any(f.stat().st_mtime >= since for f in files)
 
 
-def merge(paths: RunPaths, *, echo: TextIO | None = sys.stdout, env: Mapping[str, str] | None = None) -> int:
+def merge(paths: RunPaths, *, echo: TextIO | None = STDOUT, env: Mapping[str, str] | None = None) -> int:
     """Merge the trained adapter into the base model (-> paths.merged); returns the exit code."""
     if not any(paths.output_dir.glob("adapter_model.*")):
         raise LaunchError(f"no trained adapter in {paths.output_dir}; train first")
     cmd = build_merge_command(paths.config, paths.output_dir)
-    _note("merge: " + " ".join(cmd), paths.merge_log, echo)
+    _note("merge: " + shlex.join(cmd), paths.merge_log, echo)
+    started = time.time() - 1  # mtime granularity slack
     rc = run_streaming(cmd, paths.merge_log, training_env(env), echo)
-    if rc == 0 and not _has_weights(paths.merged):
+    if rc == 0 and not _has_weights(paths.merged, started):
         _note(f"merge exited 0 but {paths.merged} has no model weights", paths.merge_log, echo)
         return 1
     _note(f"merge exited with {rc}", paths.merge_log, echo)

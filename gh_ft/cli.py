@@ -195,6 +195,7 @@ def check(ctx, preset, data, base_model, as_json):
     report = check_dataset(settings.data_dir, base, v["sequence_len"], micro_batch_size=v["micro_batch_size"],
                            gradient_accumulation_steps=v["gradient_accumulation_steps"], num_epochs=v["num_epochs"],
                            max_steps=v["max_steps"], include_docs=include_docs,
+                           excess_length_strategy=v["excess_length_strategy"],
                            near_duplicate_threshold=settings.collect.near_duplicate_threshold)
     click.echo(_json.dumps(report.to_dict(), indent=2) if as_json else report.render_text())
     if not report.ok:

@@ -1,0 +1,240 @@
+"""`gh-ft evaluate`: generate answers to the held-out tasks, judge them, report.
+
+The edges read the test split and the plugin's sources, run backends and write the
+reports; the middle (judging, metrics, the report dict) is pure. A baseline (the base
+model, usually) answers the same prompts with the same settings, so the report can
+say what fine-tuning changed.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import re
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from ..backends import Backend, check_sampling, get_backend
+from ..csharp.declarations import FileDecls, read_declarations
+from ..files import atomic_write_json, atomic_write_text, read_jsonl
+from ..prompt import render_prompt
+from . import metrics
+from .judge import judge
+
+Progress = Callable[[str], None]
+SHORT = 100  # characters of an instruction shown in tables
+
+
+# ---------------------------------------------------------------- reading (the edge)
+
+def load_tasks(data_dir: Path | str, limit: int | None = None) -> list[dict]:
+    """Rows of test.jsonl (alpaca: instruction, input, output = the reference answer)."""
+    path = Path(data_dir) / "test.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: evaluation needs the dataset's test split (gh-ft collect)")
+    tasks = []
+    for i, row in enumerate(read_jsonl(path), 1):
+        if not isinstance(row.get("instruction"), str) or not isinstance(row.get("output"), str):
+            raise ValueError(f"{path}: row {i} lacks a string instruction or output")
+        tasks.append({"id": f"test-{i:03d}", "instruction": row["instruction"], "input": row.get("input") or "",
+                      "reference": row["output"]})
+    if not tasks:
+        raise ValueError(f"{path} holds no tasks")
+    return tasks[:limit] if limit else tasks
+
+
+def load_context(paths: Iterable[Path | str]) -> list[FileDecls]:
+    """Declarations of the plugin's own sources (.cs files, or folders of them), so the
+    judge can follow components deriving from the plugin's base classes."""
+    from ..collect.sources import NotText, decode_text
+
+    decls = []
+    for p in map(Path, paths):
+        for src in sorted(p.rglob("*.cs")) if p.is_dir() else [p]:
+            try:
+                decls.append(read_declarations(str(src), decode_text(src.read_bytes())[0]))
+            except (OSError, NotText):
+                continue  # an unreadable file only narrows what the judge can resolve
+    return decls
+
+
+def parse_ks(k: str | int | Sequence[int]) -> tuple[int, ...]:
+    """"1,5" / 5 / (1, 5) -> (1, 5)."""
+    if isinstance(k, str):
+        values = [int(x) for x in k.split(",") if x.strip()]
+    else:
+        values = [k] if isinstance(k, int) else list(k)
+    if not values or any(v < 1 for v in values):
+        raise ValueError(f"k must be positive integers, not {k!r}")
+    return tuple(sorted(set(values)))
+
+
+def backend_info(backend: Backend) -> dict[str, Any]:
+    info = getattr(backend, "info", None)
+    return info() if callable(info) else {"kind": backend.kind, "name": backend.name}
+
+
+# ---------------------------------------------------------------- one model's run
+
+def run_model(backend: Backend, tasks: Sequence[dict], *, n: int, temperature: float, max_new_tokens: int,
+              seed: int, context: Sequence[FileDecls] = (), progress: Progress | None = None) -> dict:
+    """Generate n answers per task and judge each: {"info", "elapsed_s", "samples": [[sample]]}."""
+    check_sampling(max_new_tokens, temperature, n)
+    prompts = [render_prompt(t["instruction"], t["input"]) for t in tasks]
+    if progress:
+        progress(f"{backend.name}: generating {n} answer(s) to {len(tasks)} task(s)")
+    t0 = time.perf_counter()
+    generations = backend.generate(prompts, max_new_tokens=max_new_tokens, temperature=temperature, n=n, seed=seed)
+    elapsed = time.perf_counter() - t0
+    samples = [[judge_sample(g.text, g.tokens, g.seconds, task["reference"], context) for g in gens]
+               for task, gens in zip(tasks, generations, strict=True)]
+    return {"info": backend_info(backend), "elapsed_s": elapsed, "samples": samples}
+
+
+def judge_sample(text: str, tokens: int, seconds: float, reference: str, context: Sequence[FileDecls]) -> dict:
+    j = judge(text, context=context)
+    return {"text": text, "code": j.code, "tokens": tokens, "seconds": seconds,
+            "tokens_per_second": tokens / seconds if seconds > 0 else 0.0,
+            "chrf": metrics.chrf(text, reference), **j.to_dict()}
+
+
+# ---------------------------------------------------------------- the report dict (pure)
+
+def short(text: str, width: int = SHORT) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[:width - 1] + "…"
+
+
+def _task_view(samples: list[dict], stage: str) -> dict:
+    first = samples[0]
+    return {"stage": first["stage"], "verdict": first["verdict"], "reasons": first["reasons"],
+            "stages": first["stages"], "chrf": first["chrf"], "code": first["code"],
+            "tokens": first["tokens"], "tokens_per_second": first["tokens_per_second"],
+            "latency_s": first["seconds"], "n": len(samples),
+            "correct": sum(metrics.passed(s["stages"], stage) for s in samples),
+            "samples": samples}
+
+
+def aggregate(samples: Sequence[Sequence[dict]], ks: Sequence[int], stages: Sequence[str]) -> dict:
+    return metrics.summarize([[s["stages"] for s in ss] for ss in samples], [ss[0]["chrf"] for ss in samples],
+                             [s["tokens"] for ss in samples for s in ss], [s["seconds"] for ss in samples for s in ss],
+                             ks, stages)
+
+
+def build_report(tasks: Sequence[dict], model_run: dict, baseline_run: dict | None, settings: dict,
+                 ks: Sequence[int], references: Sequence[dict]) -> dict:
+    """Everything the reports show, as one JSON-ready dict."""
+    runs = [model_run] + ([baseline_run] if baseline_run else [])
+    seen = [s["stages"] for run in runs for ss in run["samples"] for s in ss] + [r["stages"] for r in references]
+    stages = metrics.stage_order(seen)
+    final = stages[-1]
+    rows = []
+    for i, task in enumerate(tasks):
+        row = {"id": task["id"], "instruction": short(task["instruction"]),
+               "reference_verdict": references[i]["verdict"], "reference_stage": references[i]["stage"],
+               **_task_view(model_run["samples"][i], final)}
+        if baseline_run:
+            row["baseline"] = _task_view(baseline_run["samples"][i], final)
+        rows.append(row)
+    model_agg = aggregate(model_run["samples"], ks, stages)
+    base_agg = aggregate(baseline_run["samples"], ks, stages) if baseline_run else None
+    return {
+        "kind": "gh-ft-evaluation", "version": 1,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "model": {**model_run["info"], "elapsed_s": model_run["elapsed_s"]},
+        "baseline": {**baseline_run["info"], "elapsed_s": baseline_run["elapsed_s"]} if baseline_run else None,
+        "settings": {**settings, "k": list(ks), "tasks": len(tasks)},
+        "stages": stages,
+        "aggregates": model_agg,
+        "baseline_aggregates": base_agg,
+        "difference": metrics.difference(model_agg, base_agg) if base_agg else None,
+        # The judge on the references themselves: the ceiling a perfect model would reach.
+        "reference_pass_rate": {st: sum(metrics.passed(r["stages"], st) for r in references) / len(references)
+                                for st in stages},
+        "tasks": rows,
+        "artifacts": {},
+    }
+
+
+BackendOrFactory = Backend | Callable[[], Backend]
+
+
+@contextlib.contextmanager
+def _opened(b: BackendOrFactory) -> Iterator[Backend]:
+    """A backend as given (the caller closes it), or one made by a factory now and closed
+    after its run: only one model is in memory at a time."""
+    if hasattr(b, "generate"):
+        yield b  # type: ignore[misc]
+        return
+    made = b()
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+def evaluate(data_dir: Path | str, backend: BackendOrFactory, *, n: int = 1, k: str | Sequence[int] = (1,),
+             limit: int | None = None, context_files: Iterable[Path | str] = (),
+             baseline_backend: BackendOrFactory | None = None, max_new_tokens: int = 1024,
+             temperature: float = 0.0, seed: int = 0, progress: Progress | None = None) -> dict:
+    """Evaluate `backend` (and `baseline_backend`, on the same tasks and settings) on the
+    test split of `data_dir`; returns the report dict. Backends may be given as factories."""
+    ks = parse_ks(k)
+    if max(ks) > n:
+        raise ValueError(f"pass@{max(ks)} needs at least {max(ks)} samples per task (n={n})")
+    check_sampling(max_new_tokens, temperature, n)
+    tasks = load_tasks(data_dir, limit)  # a bad dataset fails before any model loads
+    context_files = [str(p) for p in context_files]
+    context = load_context(context_files)
+    opts = dict(n=n, temperature=temperature, max_new_tokens=max_new_tokens, seed=seed, context=context,
+                progress=progress)
+    with _opened(backend) as b:
+        model_run = run_model(b, tasks, **opts)
+    baseline_run = None
+    if baseline_backend is not None:
+        with _opened(baseline_backend) as b:
+            baseline_run = run_model(b, tasks, **opts)
+    references = [judge(t["reference"], context=context).to_dict() for t in tasks]
+    settings = {"data_dir": str(data_dir), "n": n, "limit": limit, "temperature": temperature,
+                "max_new_tokens": max_new_tokens, "seed": seed, "context_files": context_files,
+                "context_declarations": len(context)}
+    return build_report(tasks, model_run, baseline_run, settings, ks, references)
+
+
+# ---------------------------------------------------------------- writing (the edge)
+
+def write_reports(report: dict, out_dir: Path | str) -> dict[str, Path]:
+    """report.json, report.md and a self-contained report.html in out_dir (atomic writes)."""
+    from .report import render_html, render_markdown
+
+    out = Path(out_dir)
+    paths = {"json": out / "report.json", "markdown": out / "report.md", "html": out / "report.html"}
+    report = {**report, "artifacts": {**report.get("artifacts", {}), **{f"report.{p.suffix[1:]}": str(p)
+                                                                         for p in paths.values()}}}
+    atomic_write_json(paths["json"], report)
+    atomic_write_text(paths["markdown"], render_markdown(report))
+    atomic_write_text(paths["html"], render_html(report))
+    return paths
+
+
+def _default_out(name: str) -> Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("evals") / f"{stamp}-{re.sub(r'[^A-Za-z0-9._-]+', '-', name).strip('-')[:60]}"
+
+
+def run_evaluate_command(model: str, backend: str = "transformers", data: Path | str = "data/dataset", *,
+                         adapter: str | None = None, baseline: str | None = None, n: int = 1,
+                         k: str | Sequence[int] = (1,), limit: int | None = None, out: Path | str | None = None,
+                         context: Iterable[Path | str] = (), max_new_tokens: int = 1024,
+                         temperature: float | None = None, seed: int = 0,
+                         progress: Progress | None = None) -> dict[str, Path]:
+    """All of `gh-ft evaluate`: evaluate MODEL (+ ADAPTER) and the BASELINE model (same
+    backend kind, loaded after the first is closed), write the reports, return their paths.
+    Temperature defaults to greedy for n=1 and to 0.8 for n>1: pass@k needs independent samples."""
+    temperature = (0.0 if n == 1 else 0.8) if temperature is None else temperature
+    model_opts = {"adapter": adapter} if adapter else {}
+    report = evaluate(data, lambda: get_backend(backend, model, **model_opts), n=n, k=k, limit=limit,
+                      context_files=context, max_new_tokens=max_new_tokens, temperature=temperature, seed=seed,
+                      baseline_backend=(lambda: get_backend(backend, baseline)) if baseline else None,
+                      progress=progress)
+    return write_reports(report, Path(out) if out else _default_out(report["model"]["name"]))

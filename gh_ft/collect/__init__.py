@@ -305,7 +305,8 @@ def print_summary(report: CollectReport, stream=sys.stdout) -> None:
     if report.skipped:
         reasons: dict[str, int] = {}
         for s in report.skipped:
-            reasons[s["reason"].split(" (")[0].split(":")[0]] = reasons.get(s["reason"].split(" (")[0].split(":")[0], 0) + 1
+            key = s["reason"].split(" (")[0].split(":")[0]
+            reasons[key] = reasons.get(key, 0) + 1
         print("collect: skipped " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items()))
               + f" (see {report.out / 'manifest.json'})", file=stream)
     for w in report.warnings:

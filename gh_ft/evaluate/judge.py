@@ -135,9 +135,8 @@ def _valid_guid(text: str | None) -> bool:
 
 def _param_refs(decl: ClassDecl) -> tuple[list[str], list[str]]:
     """Index or "name" arguments of DA.Get*/DA.Set* calls, as written."""
-    masked_strings_kept = decl.text  # names are string literals: match on the real text
     gets, sets = [], []
-    for m in _DA_CALL_RE.finditer(masked_strings_kept):
+    for m in _DA_CALL_RE.finditer(decl.text):  # names are string literals: match the real text
         (gets if m.group(1).startswith("Get") else sets).append(m.group(2))
     return gets, sets
 

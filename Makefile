@@ -1,33 +1,49 @@
-# The two quick-start commands: `make demo` (install + run the pipeline on the sample
-# corpus) and `make test` (install + run the tests). Both create .venv on first use.
+# The two quick-start commands: `make demo` (install + run the whole pipeline on the sample
+# corpus with the tiny local model) and `make test` (install + run the tests). Both create
+# .venv on first use; `make system` installs the Debian packages the tests need.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
+LLAMA_CPP_PYTHON := llama-cpp-python==0.3.36
+
+# gh-ft's own cache of the llama-cpp-python wheel built without -march=native, so a second
+# fresh venv does not rebuild it (pip's wheel cache ignores CMAKE_ARGS, hence --no-cache-dir).
+LLAMA_WHEELS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/gh-ft/wheels/ggml-native-off
 
 # torch first, pinned: a bare `torch` requirement may pull a multi-GB CUDA build.
+# llama-cpp-python is built from source without -march=native: quantized GGUFs crash on
+# CPUs that lack what the build machine had.
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install -q -U pip
 	$(PIP) install -q torch==2.13.0
 	AXOLOTL_DO_NOT_TRACK=1 $(PIP) install -q -e '.[dev,train]'
+	$(PY) -c "import llama_cpp" 2>/dev/null || { \
+	  ls $(LLAMA_WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || { \
+	    echo "building llama-cpp-python (GGML_NATIVE=OFF; about 15 minutes on 2 cores, once)"; \
+	    CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) wheel -q --no-cache-dir --no-deps -w $(LLAMA_WHEELS) $(LLAMA_CPP_PYTHON); }; \
+	  $(PIP) install -q $(LLAMA_WHEELS)/llama_cpp_python-0.3.36-*.whl; }
 	touch $@
 
 install: $(VENV)/.installed
 
+system:
+	bash scripts/install-system-packages.sh
+
 # The pipeline on the sample corpus with the tiny local model, on CPU (settings: data/demo.gh-ft.yml).
 DEMO := $(VENV)/bin/gh-ft --config data/demo.gh-ft.yml
-demo: $(VENV)/.installed
-	$(DEMO) collect
+out/tiny-model/config.json: $(VENV)/.installed
 	$(DEMO) tiny-model --corpus data/sample_context/src
-	$(DEMO) check
-	$(DEMO) train
-	$(DEMO) merge
 
-test: $(VENV)/.installed
+demo: $(VENV)/.installed out/tiny-model/config.json
+	$(DEMO) run
+
+test: system $(VENV)/.installed
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/collect.py
 	$(PY) benchmarks/neardup.py
+	$(PY) benchmarks/judge.py
 
-.PHONY: install demo test bench
+.PHONY: install system demo test bench

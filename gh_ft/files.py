@@ -11,9 +11,35 @@ import errno
 import fcntl
 import json
 import os
+import signal
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator
+
+
+# Fault injection for crash tests: GH_FT_FAULT=<step>:<n> makes the process SIGKILL itself
+# the n-th time it reaches fault_point(<step>) (steps: write, fsync, rename here; archive
+# in feedback ingestion). Read once at import; unset (always, outside tests) a call costs
+# one comparison.
+def _fault_spec() -> tuple[str | None, int]:
+    step, _, n = os.environ.get("GH_FT_FAULT", "").partition(":")
+    try:
+        return (step or None), int(n or 1)
+    except ValueError:
+        return None, 0
+
+
+_FAULT_STEP, _FAULT_AT = _fault_spec()
+_fault_seen = 0
+
+
+def fault_point(step: str) -> None:
+    global _fault_seen
+    if _FAULT_STEP is None or step != _FAULT_STEP:
+        return
+    _fault_seen += 1
+    if _fault_seen == _FAULT_AT:
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 def fsync_dir(folder: Path) -> None:
@@ -35,10 +61,17 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            # Two writes, so a crash test's fault can leave a temp file cut in the middle.
+            view, half = memoryview(data), len(data) // 2
+            f.write(view[:half])
+            f.flush()
+            fault_point("write")
+            f.write(view[half:])
             f.flush()
             os.fsync(f.fileno())
+        fault_point("fsync")
         os.replace(tmp, path)
+        fault_point("rename")
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -21,9 +21,9 @@ train:
 
 
 def init_project(project_dir: Path, force: bool = False) -> list[str]:
-    """Copy templates/ and configs/ (and write gh-ft.yml); never overwrite without force."""
+    """Copy templates/, configs/ and launchd/ (and write gh-ft.yml); never overwrite without force."""
     done: list[str] = []
-    for kind in ("templates", "configs"):
+    for kind in ("templates", "configs", "launchd"):
         source = packaged_dir(kind)
         for src in sorted(p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             dest = project_dir / kind / src.relative_to(source)

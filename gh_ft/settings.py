@@ -59,9 +59,57 @@ class TrainSettings:
 
 
 @dataclass
+class EvaluateSettings:
+    backend: str = "transformers"       # transformers | llamacpp | ollama
+    max_new_tokens: int = 512
+    limit: int | None = None            # only the first N test tasks
+    baseline: bool = True               # also evaluate the base model on the same tasks
+    context: list[Path] = field(default_factory=list)  # plugin sources for base classes (default: collect.context_dir)
+
+
+@dataclass
+class ExportSettings:
+    llama_cpp_dir: Path | None = None   # a llama.cpp checkout; default: env GH_FT_LLAMA_CPP, else the pinned sdist
+    outtype: str = "f16"                # GGUF type of the full-precision export (f16 | bf16 | f32)
+    quantizations: list[str] = field(default_factory=lambda: ["q8_0", "q4_K_M"])
+
+
+@dataclass
+class OllamaSettings:
+    host: str = "http://127.0.0.1:11434"           # env OLLAMA_HOST overrides the default, not a set value
+    model_name: str = "grasshopper-component-generator"  # the name the plugin asks Ollama for
+    quantization: str = "q4_K_M"                   # which exported GGUF the served model uses
+    temperature: float = 0.2
+    num_ctx: int = 4096
+
+
+@dataclass
+class FeedbackSettings:
+    from_dir: Path | None = None        # the plugin's GenerationFeedback folder
+    min_age_s: float = 5.0              # files younger than this may still be being written
+    max_file_kb: int = 512
+    incomplete_grace_s: float = 600.0   # cut-off JSON is waited for this long, then quarantined
+
+
+@dataclass
+class ImproveSettings:
+    interval_s: float = 3600.0
+    min_examples: int = 20              # new feedback examples needed before a retrain
+    max_pass_rate_drop: float = 0.0     # promote only if pass rate >= current - this
+    max_loss_increase: float = 0.0      # tie-break on test loss, same idea
+    outbox: Path | None = None          # publish each promoted version as a bundle here
+    keep_runs: int = 3
+
+
+@dataclass
 class Settings:
     collect: CollectSettings = field(default_factory=CollectSettings)
     train: TrainSettings = field(default_factory=TrainSettings)
+    evaluate: EvaluateSettings = field(default_factory=EvaluateSettings)
+    export: ExportSettings = field(default_factory=ExportSettings)
+    ollama: OllamaSettings = field(default_factory=OllamaSettings)
+    feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
+    improve: ImproveSettings = field(default_factory=ImproveSettings)
     project_file: Path | None = None
 
     @property
@@ -119,7 +167,7 @@ def _coerce(value: Any, annotation: Any, where: str, base: Path | None = None) -
         if not isinstance(value, list):
             raise SettingsError(f"{where}: expected a list, got {value!r}")
         (item_type,) = typing.get_args(annotation)
-        return [_coerce(v, item_type, f"{where}[{i}]") for i, v in enumerate(value)]
+        return [_coerce(v, item_type, f"{where}[{i}]", base) for i, v in enumerate(value)]
     return value
 
 

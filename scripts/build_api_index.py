@@ -19,9 +19,14 @@ first; the older Rhino 7 stubs then only add the types and members the 8 ones la
 The stubs are line-regular but not always valid Python (`def None(cls)`, `Func`3`), so
 they are read with regular expressions, not `ast`.
 
+It also writes data/api_signatures.json.gz beside it (--signatures): member signatures
+(parameter and return types, static-ness, constructors, operators, indexers) of the types
+the typed stubs define, for the compile stage's reference assembly (see stub_signatures.py).
+
 What the stubs lack (generic types such as GH_Structure<T>, nested classes such as
 GH_Component.GH_InputParamManager, protected members such as SolveInstance, GH_IO) is
-hand-kept in gh_ft/evaluate/component_api.py and merged at load time.
+hand-kept in gh_ft/evaluate/component_api.py (names, for the API stage) and
+gh_ft/evaluate/data/grasshopper_core.cs (C# declarations, for the compile stage).
 """
 from __future__ import annotations
 
@@ -32,6 +37,9 @@ import json
 import re
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stub_signatures import prune_inherited, type_signatures  # noqa: E402
 
 _CLASS_RE = re.compile(r"^class (\w+)(?:\((.*)\))?\s*:")
 _DEF_RE = re.compile(r"^    def (\w+)\((.*?)\)(?:\s*->\s*(.+?))?\s*:\s*\.\.\.")
@@ -250,6 +258,19 @@ def build(paths: list[Path]) -> dict:
             "extension_methods": extensions, "types": dict(sorted(types.items()))}
 
 
+def build_signatures(paths: list[Path]) -> dict:
+    """Signatures of every stub type; the first source that defines a type wins (the
+    typed Rhino 8 stubs before the Rhino 7 ones)."""
+    types: dict[str, dict] = {}
+    for top in paths:
+        for ns, f in _module_files(top):
+            mod = _Module(ns, f.read_text(encoding="utf-8", errors="replace"))
+            for cname, cls in mod.classes.items():
+                types.setdefault(f"{ns}.{cname}", type_signatures(mod, cls))
+    prune_inherited(types)
+    return {"format": 1, "sources": [p.name for p in paths], "types": dict(sorted(types.items()))}
+
+
 def write(index: dict, out: Path) -> None:
     data = json.dumps(index, sort_keys=True, separators=(",", ":")).encode()
     buf = io.BytesIO()
@@ -264,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("stubs", nargs="+", type=Path, help="top package directories, most authoritative first")
     ap.add_argument("--out", type=Path,
                     default=Path(__file__).resolve().parent.parent / "gh_ft/evaluate/data/api_index.json.gz")
+    ap.add_argument("--signatures", type=Path,
+                    default=Path(__file__).resolve().parent.parent / "gh_ft/evaluate/data/api_signatures.json.gz")
     args = ap.parse_args(argv)
     missing = [p for p in args.stubs if not p.is_dir()]
     if missing:
@@ -273,6 +296,11 @@ def main(argv: list[str] | None = None) -> int:
     n_members = sum(len(t["members"]) for t in index["types"].values())
     print(f"{len(index['types'])} types, {n_members} members, {len(index['namespaces'])} namespaces "
           f"-> {args.out} ({args.out.stat().st_size // 1024} KiB)")
+    signatures = build_signatures(args.stubs)
+    write(signatures, args.signatures)
+    n_sigs = sum(len(t.get("members", [])) for t in signatures["types"].values())
+    print(f"{len(signatures['types'])} types, {n_sigs} member signatures -> {args.signatures} "
+          f"({args.signatures.stat().st_size // 1024} KiB)")
     return 0
 
 

@@ -68,3 +68,7 @@ def trained_run(project):
 def copy_tree(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+# The memorizing run for the GGUF export and llama.cpp tests (tests/export_fixtures.py).
+from export_fixtures import exported_run, memorized_run  # noqa: E402,F401

@@ -526,3 +526,25 @@ def test_an_empty_index_judges_nothing_invented():
     # Without the stub data only the hand-kept tables are known; nothing may fail for that.
     result = check_api(CURVE_TOOLS, index=ApiIndex())
     assert result.verdict != FAIL, result.reasons
+
+
+FIDELITY = ROOT / "tests" / "fidelity"
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in FIDELITY.glob("*.cs")))
+def test_fidelity_plugin_has_no_invented_names(path):
+    # A plugin written the way open-source ones are (own base class, task-capable, custom
+    # GH_Goo, GH_IO persistence, many RhinoCommon calls): nothing may be called invented.
+    context = [(FIDELITY / "FidelityComponent.cs").read_text(encoding="utf-8")]
+    result = check_api((FIDELITY / path).read_text(encoding="utf-8"), context=context)
+    assert result.verdict == PASS, (result.reasons, result.findings)
+    assert not _invented(result)
+    assert result.checked >= 10
+
+
+def test_the_split_modules_keep_their_names():
+    # api_check was split into api_syntax (tree helpers), api_scope (the code's own
+    # declarations) and api_check (the walk and the verdict); the public names stay here.
+    from gh_ft.evaluate import api_check, api_scope, api_syntax
+    assert api_check.check_api is check_api and api_check.ApiResult and api_check.ApiFinding
+    assert api_scope.Scope and api_syntax.collect_locals and api_syntax.node_text

@@ -16,11 +16,21 @@ def _transformers() -> Callable[..., Backend]:
     return TransformersBackend
 
 
+def _llamacpp() -> Callable[..., Backend]:
+    from .llamacpp import LlamaCppBackend
+    return LlamaCppBackend
+
+
+def _ollama() -> Callable[..., Backend]:
+    from .ollama import OllamaBackend
+    return OllamaBackend
+
+
 # The registry: kind -> loader of the backend class.
-# "llamacpp": lambda: LlamaCppBackend (gh_ft/backends/llamacpp.py) — to be added.
-# "ollama": lambda: OllamaBackend (gh_ft/backends/ollama.py) — to be added.
 _LOADERS: dict[str, Callable[[], Callable[..., Backend]]] = {
     "transformers": _transformers,
+    "llamacpp": _llamacpp,
+    "ollama": _ollama,
 }
 
 

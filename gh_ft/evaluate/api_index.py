@@ -104,6 +104,11 @@ def _members(spec: Iterable[str]) -> tuple[set[str], dict[str, str]]:
     return names, returns
 
 
+@lru_cache(maxsize=256)
+def _parse_usings_cached(usings: tuple[str, ...]) -> tuple[dict[str, str], list[str], list[str]]:
+    return _parse_usings(usings)
+
+
 def _parse_usings(usings: Iterable[str]) -> tuple[dict[str, str], list[str], list[str]]:
     """(aliases, opened namespaces, `using static` types) from directives as written."""
     aliases, opens, statics = {}, [], []
@@ -125,6 +130,7 @@ def _enclosing(namespace: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(len(parts), 0, -1)] + [""]
 
 
+@lru_cache(maxsize=4096)
 def strip_type_name(name: str) -> str:
     """'global::Rhino.Geometry.Curve[]?' -> 'Rhino.Geometry.Curve'; generic arguments dropped."""
     name = name.replace("global::", "").replace(" ", "")
@@ -226,7 +232,7 @@ class ApiIndex:
         name = strip_type_name(name)
         if name in KEYWORD_TYPES:
             return KEYWORD_TYPES[name]
-        aliases, opens, _ = _parse_usings(usings)
+        aliases, opens, _ = _parse_usings_cached(tuple(usings))  # (the same file's usings, every name)
         parts = name.split(".")
         if parts[0] in aliases:
             name = ".".join([strip_type_name(aliases[parts[0]])] + parts[1:])

@@ -3,13 +3,16 @@
 (a) extract the code from a model reply, (b) syntax (tree-sitter; truncation told
 apart), (c) structure: a component class by the collector's own definition, its
 required overrides, a valid GUID, constant strings in `base(...)`, parameters read and
-written consistently, (d) API surface against the SDK index (when available).
-What one file cannot decide (overrides inherited from an unknown base) is "unknown",
-never "fail". The ladder stops at the first failing stage.
+written consistently, (d) API surface against the SDK index, (e) compile with mcs
+against a reference assembly generated from the same index (compile.py), many files per
+compiler call (`judge_many`). What one file cannot decide (overrides inherited from an
+unknown base, what the reference assembly cannot know) is "unknown", never "fail". The
+ladder stops at the first failing stage; without mcs it stops after (d) and says so.
 """
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -25,6 +28,7 @@ REQUIRED_OVERRIDES = ("RegisterInputParams", "RegisterOutputParams", "SolveInsta
 _FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w#+.-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.S | re.M)
 _CODE_START_RE = re.compile(r"^[ \t]*(using\s+[\w.]+\s*;|namespace\s+[\w.]+|(\[[^\]\n]+\]\s*)*(public|internal|sealed|"
                             r"abstract|partial)?\s*(sealed\s+|abstract\s+|partial\s+)*class\s+\w+)", re.M)
+_CLASS_WORD_RE = re.compile(r"\bclass\s+\w+")
 _DA_CALL_RE = re.compile(r"\bDA\s*\.\s*(GetData|GetDataList|GetDataTree|SetData|SetDataList|SetDataTree)"
                          r"\s*(?:<[^>()]*>)?\s*\(\s*(\"[^\"]*\"|\d+)")
 
@@ -40,6 +44,8 @@ class StageResult:
 class Judgement:
     code: str
     stages: list[StageResult]
+    notes: list[str] = field(default_factory=list)   # e.g. why a stage was skipped
+    tree: object = field(default=None, repr=False, compare=False)  # the parsed code, for the compile stage
 
     @property
     def verdict(self) -> str:
@@ -58,7 +64,7 @@ class Judgement:
     def reasons(self) -> list[str]:
         failing = [s for s in self.stages if s.verdict == FAIL]
         chosen = failing or [s for s in self.stages if s.verdict == UNKNOWN]
-        return [r for s in chosen for r in s.reasons]
+        return [r for s in chosen for r in s.reasons] + self.notes
 
     def passed(self, stage: str) -> bool:
         return any(s.stage == stage and s.verdict != FAIL for s in self.stages)
@@ -85,13 +91,39 @@ def extract_code(reply: str) -> str:
     return reply[m.start():] if m else reply
 
 
+def _holds_class(code: str, tree=None) -> bool:
+    """A `class` declaration outside comments and strings. A clean parse answers from its
+    tree; otherwise (or without a tree) the lexer masks comments and strings first."""
+    if not _CLASS_WORD_RE.search(code):
+        return False
+    if tree is not None and not tree.root_node.has_error:
+        return any(_class_nodes(tree.root_node))
+    return bool(_CLASS_WORD_RE.search(mask_non_code(code)))
+
+
+def _class_nodes(node):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "class_declaration":
+            yield n
+            return
+        if n.type in ("compilation_unit", "namespace_declaration", "declaration_list",
+                      "file_scoped_namespace_declaration"):
+            stack.extend(n.named_children)
+
+
+def _extract_verdict(code: str, tree=None) -> StageResult:
+    if not code.strip():
+        return StageResult("extract", FAIL, ["the reply holds no code"])
+    if not _holds_class(code, tree):
+        return StageResult("extract", FAIL, ["the reply holds no C# class"])
+    return StageResult("extract", PASS)
+
+
 def stage_extract(reply: str) -> tuple[StageResult, str]:
     code = extract_code(reply)
-    if not code.strip():
-        return StageResult("extract", FAIL, ["the reply holds no code"]), code
-    if not re.search(r"\bclass\s+\w+", mask_non_code(code)):
-        return StageResult("extract", FAIL, ["the reply holds no C# class"]), code
-    return StageResult("extract", PASS), code
+    return _extract_verdict(code), code
 
 
 # ---- (b) syntax -----------------------------------------------------------------------
@@ -108,8 +140,8 @@ def _first_error(node) -> tuple[int, int, str] | None:
     return None
 
 
-def stage_syntax(code: str) -> StageResult:
-    tree = parse_tree(code)
+def stage_syntax(code: str, tree=None) -> StageResult:
+    tree = tree if tree is not None else parse_tree(code)
     if not tree.root_node.has_error:
         return StageResult("syntax", PASS)
     masked = mask_non_code(code)
@@ -219,31 +251,115 @@ def stage_structure(code: str, context: Sequence[FileDecls] = ()) -> StageResult
 
 # ---- the ladder ---------------------------------------------------------------------
 
-def _api_stage() -> Callable[[str], StageResult] | None:
+def _api_stage() -> Callable[[str, object], StageResult] | None:
     try:
         from .api_check import check_api
     except ImportError:
         return None
 
-    def run(code: str) -> StageResult:
-        result = check_api(code)
+    def run(code: str, tree=None) -> StageResult:
+        result = check_api(code, tree=tree)
         return StageResult("api", result.verdict, list(result.reasons))
 
     return run
 
 
-def judge(reply: str, stop_after: str | None = None, context: Sequence[FileDecls] = ()) -> Judgement:
-    """Run the ladder on a model reply (or a file's text) until a stage fails."""
-    stages: list[StageResult] = []
-    extracted, code = stage_extract(reply)
-    stages.append(extracted)
-    steps: list[tuple[str, Callable[[str], StageResult]]] = [
-        ("syntax", stage_syntax), ("structure", lambda c: stage_structure(c, context))]
+def _judge_to_api(reply: str, stop_after: str | None, context: Sequence[FileDecls]) -> Judgement:
+    """Stages (a) to (d); the code is parsed once and the tree shared by the stages."""
+    code = extract_code(reply)
+    tree = parse_tree(code) if code.strip() else None
+    stages = [_extract_verdict(code, tree)]
+    steps: list[tuple[str, Callable[[], StageResult]]] = [
+        ("syntax", lambda: stage_syntax(code, tree)), ("structure", lambda: stage_structure(code, context))]
     api = _api_stage()
     if api is not None:
-        steps.append(("api", api))
+        steps.append(("api", lambda: api(code, tree)))
     for name, run in steps:
         if stages[-1].verdict == FAIL or (stop_after and stages[-1].stage == stop_after):
             break
-        stages.append(run(code))
-    return Judgement(code, stages)
+        stages.append(run())
+    return Judgement(code, stages, tree=tree)
+
+
+_compiler_lock = threading.Lock()
+_compilers: dict[str, object] = {}
+
+
+def _compiler(mcs: str | None, progress: Callable[[str], None] | None):
+    """A compiler kept for the process (its reference assembly and context assembly are
+    reused across calls); raises CompileUnavailable without mcs."""
+    from .compile import INSTALL_HINT, Compiler, CompileUnavailable, find_mcs
+
+    path = mcs if mcs is not None else find_mcs()
+    if not path:
+        raise CompileUnavailable(f"mcs not installed ({INSTALL_HINT})")
+    if path not in _compilers:
+        import atexit
+
+        _compilers[path] = Compiler(path, progress=progress)
+        atexit.register(_compilers[path].close)
+    return _compilers[path]
+
+
+def judge_many(replies: Sequence[str], stop_after: str | None = None, context: Sequence[FileDecls] = (),
+               compile: bool = True, mcs: str | None = None,
+               progress: Callable[[str], None] | None = None) -> list[Judgement]:
+    """The ladder on many replies (or files' texts); the compile stage runs them in shared
+    mcs calls. `mcs`: the compiler to use (default: `mcs` on PATH; "" means none)."""
+    judgements = [_judge_to_api(r, stop_after, context) for r in replies]
+    if not compile or stop_after in ("extract", "syntax", "structure", "api"):
+        return judgements
+    todo = [j for j in judgements if j.stages[-1].verdict != FAIL and j.stages[-1].stage == "api"]
+    if not todo:
+        return judgements
+    from .compile import CompileUnavailable, context_sources
+
+    with _compiler_lock:
+        try:
+            compiler = _compiler(mcs, progress)
+            compiler.set_context(context_sources(context))
+            results = compiler.compile([j.code for j in todo], [j.tree for j in todo])
+        except CompileUnavailable as e:
+            for j in todo:
+                j.notes.append(f"compile stage skipped: {e}")
+            return judgements
+    for j, r in zip(todo, results):
+        j.stages.append(StageResult("compile", r.verdict, r.reasons))
+    return judgements
+
+
+def judge(reply: str, stop_after: str | None = None, context: Sequence[FileDecls] = (), compile: bool = True,
+          mcs: str | None = None) -> Judgement:
+    """Run the ladder on a model reply (or a file's text) until a stage fails."""
+    return judge_many([reply], stop_after, context, compile, mcs)[0]
+
+
+def judge_files(paths: Sequence, context_dirs: Sequence = (), compile: bool = True,
+                progress: Callable[[str], None] | None = None) -> list[dict]:
+    """`gh-ft judge`: the ladder on files (all compiled in shared mcs calls), one dict per
+    file: {"path", "verdict", "stage", "reasons", "stages"}; unreadable files fail at "read"."""
+    from pathlib import Path
+
+    from ..collect.sources import NotText, decode_text
+    from ..csharp.declarations import read_declarations
+
+    context = []
+    for folder in context_dirs:
+        for src in sorted(Path(folder).rglob("*.cs")):
+            try:
+                context.append(read_declarations(str(src), decode_text(src.read_bytes())[0]))
+            except (OSError, NotText):
+                continue
+    texts: dict[int, str] = {}
+    results: list[dict | None] = []
+    for i, f in enumerate(paths):
+        try:
+            texts[i] = decode_text(Path(f).read_bytes())[0]
+            results.append(None)
+        except (OSError, NotText) as e:
+            results.append({"path": str(f), "verdict": FAIL, "stage": "read", "reasons": [str(e)]})
+    order = sorted(texts)
+    judged = judge_many([texts[i] for i in order], context=context, compile=compile, progress=progress)
+    for i, j in zip(order, judged):
+        results[i] = j.to_dict(str(paths[i]))
+    return [r for r in results if r is not None]

@@ -19,7 +19,7 @@ from ..csharp.declarations import FileDecls, read_declarations
 from ..files import atomic_write_json, atomic_write_text, read_jsonl
 from ..prompt import render_prompt
 from . import metrics
-from .judge import judge
+from .judge import judge, judge_many
 
 Progress = Callable[[str], None]
 SHORT = 100  # characters of an instruction shown in tables
@@ -86,13 +86,17 @@ def run_model(backend: Backend, tasks: Sequence[dict], *, n: int, temperature: f
     t0 = time.perf_counter()
     generations = backend.generate(prompts, max_new_tokens=max_new_tokens, temperature=temperature, n=n, seed=seed)
     elapsed = time.perf_counter() - t0
-    samples = [[judge_sample(g.text, g.tokens, g.seconds, task["reference"], context) for g in gens]
+    flat = [(task, g) for task, gens in zip(tasks, generations, strict=True) for g in gens]
+    # All answers in one judge_many call: the compile stage shares mcs calls between them.
+    verdicts = iter(judge_many([g.text for _, g in flat], context=context))
+    samples = [[judge_sample(g.text, g.tokens, g.seconds, task["reference"], context, next(verdicts)) for g in gens]
                for task, gens in zip(tasks, generations, strict=True)]
     return {"info": backend_info(backend), "elapsed_s": elapsed, "samples": samples}
 
 
-def judge_sample(text: str, tokens: int, seconds: float, reference: str, context: Sequence[FileDecls]) -> dict:
-    j = judge(text, context=context)
+def judge_sample(text: str, tokens: int, seconds: float, reference: str, context: Sequence[FileDecls],
+                 judgement=None) -> dict:
+    j = judgement if judgement is not None else judge(text, context=context)
     return {"text": text, "code": j.code, "tokens": tokens, "seconds": seconds,
             "tokens_per_second": tokens / seconds if seconds > 0 else 0.0,
             "chrf": metrics.chrf(text, reference), **j.to_dict()}
@@ -194,7 +198,7 @@ def evaluate(data_dir: Path | str, backend: BackendOrFactory, *, n: int = 1, k: 
     if baseline_backend is not None:
         with _opened(baseline_backend) as b:
             baseline_run = run_model(b, tasks, **opts)
-    references = [judge(t["reference"], context=context).to_dict() for t in tasks]
+    references = [j.to_dict() for j in judge_many([t["reference"] for t in tasks], context=context)]
     settings = {"data_dir": str(data_dir), "n": n, "limit": limit, "temperature": temperature,
                 "max_new_tokens": max_new_tokens, "seed": seed, "context_files": context_files,
                 "context_declarations": len(context)}

@@ -50,7 +50,8 @@ def find_run(settings: Settings, ref: str | None) -> RunPaths:
     if ref:
         folder = Path(ref) if Path(ref).is_dir() else runs / ref
     else:
-        candidates = sorted(p for p in runs.glob("*") if (p / "axolotl.yml").is_file()) if runs.is_dir() else []
+        candidates = sorted(p for p in runs.glob("*") if not p.is_symlink() and (p / "axolotl.yml").is_file()) \
+            if runs.is_dir() else []
         if not candidates:
             raise TrainError(f"no training run in {runs}: run `gh-ft train` first")
         folder = candidates[-1]

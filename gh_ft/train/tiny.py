@@ -5,8 +5,10 @@
 Llama-2 style: BPE with byte fallback, `<unk>`=0 `<s>`=1 `</s>`=2, the 256 byte pieces
 `<0x00>`..`<0xFF>` at ids 3..258, Metaspace `▁` pre-tokenizer (prepend "first", no split),
 decoder Replace/ByteFallback/Fuse/Strip. That is what `transformers.LlamaTokenizer` rebuilds
-from `tokenizer.json` (v5) and what llama.cpp's `convert_hf_to_gguf.py` accepts through its
-Llama-HF vocab path (GGUF tokenizer model "llama"). Same inputs give byte-identical files.
+from `tokenizer.json` (v5). Beside it a SentencePiece `tokenizer.model` with the same pieces and
+scores from the merge order (see `sentencepiece_model`): llama.cpp's converter reads the scores
+from it, so llama.cpp cuts text into the same tokens as transformers. Same inputs give
+byte-identical files.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ import argparse
 import json
 from pathlib import Path
 from typing import Iterable
+
+from .sentencepiece_model import complete_merges, model_proto, piece_table
 
 SPECIALS = ("<unk>", "<s>", "</s>")
 BYTE_TOKENS = tuple(f"<0x{i:02X}>" for i in range(256))
@@ -169,6 +173,8 @@ def _train_tokenizer(texts: list[str], vocab_size: int):
     for piece in (*SPECIALS, *BYTE_TOKENS, *sorted(trained["vocab"], key=trained["vocab"].get)):
         vocab.setdefault(piece, len(vocab))
     merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in trained["merges"]]
+    # Every split of a merged token, as SentencePiece (and llama.cpp) would join it.
+    merges = complete_merges(vocab, merges, skip=SPECIALS)
 
     tok = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token="<unk>", fuse_unk=True,
                                byte_fallback=True))
@@ -180,6 +186,14 @@ def _train_tokenizer(texts: list[str], vocab_size: int):
     tok.post_processor = processors.TemplateProcessing(
         single="<s> $A", pair="<s> $A $B:1", special_tokens=[("<s>", 1)])
     return tok
+
+
+def _sentencepiece_model(tok) -> bytes:
+    """`tokenizer.model` for the trained tokenizer: same pieces and ids, scores from its merges."""
+    model = json.loads(tok.to_str())["model"]
+    merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model["merges"]]
+    table = piece_table(model["vocab"], merges, unk=SPECIALS[0], controls=SPECIALS[1:])
+    return model_proto(table, unk_id=0, bos_id=1, eos_id=2)
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -216,6 +230,7 @@ def build_tiny_model(out_dir: Path, corpus_texts: Iterable[str] | None = None, s
     max_positions = 2048
     tok = _train_tokenizer(texts, vocab_size)
     tok.save(str(out_dir / "tokenizer.json"))
+    (out_dir / "tokenizer.model").write_bytes(_sentencepiece_model(tok))
     _write_json(out_dir / "tokenizer_config.json", _tokenizer_config(max_positions))
     _write_json(out_dir / "special_tokens_map.json",
                 {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<unk>"})

@@ -1,0 +1,462 @@
+"""`gh-ft run`: collect → check → train → merge → export → evaluate → Ollama, skipping what is unchanged.
+
+Each stage has a key: a hash of the contents it reads (never modification times) and of the
+settings that change its result. After a stage succeeds its key and outputs are recorded in
+`<runs_dir>/pipeline.json`; a later run skips a stage whose key is unchanged and whose outputs
+still exist. So touching a file skips everything, editing a source reruns collect and whatever
+reads what collect changed, and editing a template or a preset reruns from the stage that
+renders it. The stages call the same module functions as the single-stage commands.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+from .files import atomic_write_json
+from .settings import Settings
+
+STAGES = ("collect", "check", "train", "merge", "export", "evaluate", "ollama")
+STATE_FILE = "pipeline.json"
+RAN, SKIPPED, FAILED, NOT_REACHED, UNAVAILABLE = "ran", "skipped", "failed", "not reached", "unavailable"
+
+
+class StageFailed(RuntimeError):
+    """A stage could not produce its outputs; the message says why and what to do."""
+
+
+@dataclass
+class StageResult:
+    name: str
+    status: str                 # ran | skipped | failed | not reached | unavailable
+    detail: str = ""
+    seconds: float = 0.0
+    artifacts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PipelineResult:
+    stages: list[StageResult]
+    summary: dict[str, Any]
+    state_file: Path
+
+    @property
+    def ok(self) -> bool:
+        return all(s.status != FAILED for s in self.stages)
+
+    @property
+    def artifacts(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for s in self.stages:
+            out.update(s.artifacts)
+        return out
+
+
+# ---------------------------------------------------------------- keys (pure apart from reading files)
+
+def sha256_file(path: Path) -> str | None:
+    """Content hash of a file, None when it does not exist."""
+    if not path.is_file():
+        return None
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def files_digest(folder: Path, names: list[str]) -> dict[str, str | None]:
+    return {name: sha256_file(folder / name) for name in names}
+
+
+def tree_digest(paths: list[Path], suffixes: tuple[str, ...] = (".cs",)) -> str:
+    """Content hash of the files under `paths` (folders walked) with one of `suffixes`."""
+    h = hashlib.sha256()
+    for root in paths:
+        files = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for f in files:
+            if f.is_file() and f.suffix in suffixes:
+                h.update(str(f).encode() + b"\0" + (sha256_file(f) or "").encode() + b"\0")
+    return h.hexdigest()
+
+
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
+
+
+def base_model_fingerprint(base: str) -> dict[str, Any]:
+    """What identifies the base model: a hub id as such; a local folder by the contents of
+    its small files and the names and sizes of its weight files (hashing 13 GB of weights
+    on every run would cost more than it saves)."""
+    folder = Path(base)
+    if not folder.is_dir():
+        return {"hub": base}
+    out: dict[str, Any] = {}
+    for f in sorted(folder.iterdir()):
+        if f.is_file():
+            out[f.name] = f.stat().st_size if f.suffix in _WEIGHT_SUFFIXES else sha256_file(f)
+    return out
+
+
+# ---------------------------------------------------------------- the recorded state (the edge)
+
+class PipelineState:
+    """`pipeline.json`: per stage, the key it last succeeded with and its outputs."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        except (OSError, json.JSONDecodeError):
+            self.data = {}  # a damaged state file only costs a rerun
+        self.data.setdefault("stages", {})
+
+    def fresh(self, stage: str, key: str) -> dict[str, str] | None:
+        """The recorded outputs when `stage` last ran with `key` and they all still exist."""
+        rec = self.data["stages"].get(stage)
+        if not rec or rec.get("key") != key:
+            return None
+        outputs = rec.get("outputs", {})
+        return outputs if all(Path(p).exists() for p in outputs.values()) else None
+
+    def record(self, stage: str, key: str, outputs: dict[str, str]) -> None:
+        self.data["stages"][stage] = {"key": key, "outputs": outputs,
+                                      "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        self.data["gh_ft_version"] = __version__
+        atomic_write_json(self.path, self.data)
+
+    def forget(self, stage: str) -> None:
+        if self.data["stages"].pop(stage, None) is not None:
+            atomic_write_json(self.path, self.data)
+
+
+# ---------------------------------------------------------------- the stages
+
+Echo = Callable[[str], None]
+
+
+class Pipeline:
+    """Runs the stages in order for one settings object; stops at the first failure."""
+
+    def __init__(self, settings: Settings, *, echo: Echo = print, force: bool = False,
+                 ollama: bool = True, progress: bool = True):
+        self.s = settings
+        self.echo = echo
+        self.force = force
+        self.with_ollama = ollama
+        self.progress = progress
+        runs = settings.train.runs_dir
+        self.runs_dir = runs if runs.is_absolute() else settings.project_dir / runs
+        self.state = PipelineState(self.runs_dir / STATE_FILE)
+        self.summary: dict[str, Any] = {}
+        self.artifacts: dict[str, str] = {}
+
+    # -- helpers
+    def _fresh(self, stage: str, key: str) -> dict[str, str] | None:
+        return None if self.force else self.state.fresh(stage, key)
+
+    @property
+    def data_dir(self) -> Path:
+        d = self.s.data_dir
+        return d if d.is_absolute() else self.s.project_dir / d
+
+    def _preset(self):
+        from .train.config import load_preset
+        return load_preset(self.s.train.preset, self.s.project_dir)
+
+    def _base_model(self, preset) -> str:
+        from .train.prepare import resolve_base_model
+        return resolve_base_model(preset, self.s)
+
+    def _include_docs(self, preset) -> bool:
+        return preset.include_docs if self.s.train.include_docs is None else self.s.train.include_docs
+
+    def _template(self, name: str) -> Path:
+        from .resources import find_file
+        return find_file(name, "templates", self.s.project_dir)
+
+    def _run_dir(self) -> Path:
+        run = self.state.data["stages"].get("train", {}).get("outputs", {}).get("run")
+        if not run:
+            raise StageFailed("no trained run recorded")
+        return Path(run)
+
+    # -- stages
+    def collect(self) -> StageResult:
+        from .collect import collect
+        from .progress import progress_bar
+
+        with progress_bar("extracting", enabled=self.progress) as advance:
+            report = collect(self.s.collect, progress=advance)
+        out = report.out
+        counts = dict(report.counts)
+        feedback = out / "feedback.jsonl"
+        if feedback.is_file():
+            counts["feedback"] = sum(1 for line in feedback.open(encoding="utf-8") if line.strip())
+        self.summary["dataset"] = counts
+        arts = {"dataset": str(out)}
+        for name in ("train.jsonl", "test.jsonl", "docs.jsonl", "feedback.jsonl", "examples.jsonl", "manifest.json"):
+            if (out / name).is_file():
+                arts[name] = str(out / name)
+        detail = ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int))
+        return StageResult("collect", SKIPPED if report.unchanged else RAN,
+                           ("sources unchanged; " if report.unchanged else "") + detail, artifacts=arts)
+
+    def check(self) -> StageResult:
+        from .check import run_check
+
+        preset = self._preset()
+        base = self._base_model(preset)
+        key = fingerprint(files_digest(self.data_dir, ["train.jsonl", "test.jsonl", "feedback.jsonl", "docs.jsonl"]),
+                          sha256_file(preset.path), base_model_fingerprint(base), self.s.train.include_docs,
+                          self.s.collect.near_duplicate_threshold)
+        if self._fresh("check", key) is not None:
+            return StageResult("check", SKIPPED, "dataset, preset and tokenizer unchanged")
+        report = run_check(self.s)
+        if not report.ok:
+            raise StageFailed("the dataset check found errors:\n" + report.render_text())
+        self.state.record("check", key, {})
+        warnings = len(report.warnings)
+        return StageResult("check", RAN, f"ok, {warnings} warning(s)" if warnings else "ok")
+
+    def train(self) -> StageResult:
+        from .train.run import train_run
+
+        preset = self._preset()
+        base = self._base_model(preset)
+        names = ["train.jsonl", "feedback.jsonl"] + (["docs.jsonl"] if self._include_docs(preset) else [])
+        from .train.config import TEMPLATE_NAME
+        key = fingerprint(files_digest(self.data_dir, names), sha256_file(preset.path),
+                          sha256_file(self._template(TEMPLATE_NAME)), base_model_fingerprint(base),
+                          self.s.train.launcher, self.s.train.launcher_args)
+        done = self._fresh("train", key)
+        if done is not None:
+            run = Path(done["run"])
+            self._note_training(run)
+            return StageResult("train", SKIPPED, f"data, preset, template and base model unchanged: {run.name}",
+                               artifacts=self._run_artifacts(run))
+        result = train_run(self.s, [], argv=["gh-ft", "run"], echo=_EchoWriter(self.echo))
+        if result.exit_code != 0:
+            raise StageFailed(f"training failed (exit {result.exit_code}); log: {result.paths.log}")
+        run = result.paths.root
+        # A new run invalidates everything downstream of it (their keys name the run).
+        self.state.record("train", key, {"run": str(run), "adapter": str(result.paths.output_dir / "adapter_config.json")})
+        self._note_training(run)
+        return StageResult("train", RAN, run.name, artifacts=self._run_artifacts(run))
+
+    def _note_training(self, run: Path) -> None:
+        metrics_file = run / "metrics.json"
+        if metrics_file.is_file():
+            m = json.loads(metrics_file.read_text(encoding="utf-8"))
+            self.summary["loss"] = {k: m.get(k) for k in ("first_loss", "final_loss", "steps")}
+
+    @staticmethod
+    def _run_artifacts(run: Path) -> dict[str, str]:
+        arts = {"run": str(run)}
+        for name, rel in (("axolotl.yml", "axolotl.yml"), ("run.json", "run.json"), ("train.log", "train.log"),
+                          ("metrics.json", "metrics.json"), ("loss.png", "loss.png"), ("adapter", "output")):
+            if (run / rel).exists():
+                arts[name] = str(run / rel)
+        return arts
+
+    def merge(self) -> StageResult:
+        from .train.run import merge_run
+
+        run = self._run_dir()
+        key = fingerprint(str(run))
+        merged = run / "output" / "merged"
+        if self._fresh("merge", key) is not None:
+            return StageResult("merge", SKIPPED, "run unchanged", artifacts={"merged model": str(merged)})
+        merged = merge_run(self.s, str(run), echo=_EchoWriter(self.echo))
+        self.state.record("merge", key, {"merged": str(merged / "config.json")})
+        return StageResult("merge", RAN, str(merged), artifacts={"merged model": str(merged)})
+
+    def export(self) -> StageResult:
+        from .export.gguf import export_gguf
+        from .export.modelfile import MODELFILE_TEMPLATE, write_modelfile_for_export
+
+        run = self._run_dir()
+        e, o = self.s.export, self.s.ollama
+        template = self._template(MODELFILE_TEMPLATE)
+        key = fingerprint(str(run), e.outtype, e.quantizations, str(e.llama_cpp_dir or ""),
+                          sha256_file(template), o.quantization, o.temperature, o.num_ctx)
+        done = self._fresh("export", key)
+        if done is not None:
+            return StageResult("export", SKIPPED, "run and export settings unchanged", artifacts=done)
+        exported = export_gguf(run, outtype=e.outtype, quantizations=tuple(e.quantizations),
+                               llama_cpp_dir=e.llama_cpp_dir)
+        modelfile = write_modelfile_for_export(exported, self.s)
+        arts = {f"gguf {exported.model.name}": str(exported.model)}
+        if exported.adapter:
+            arts[f"gguf {exported.adapter.name}"] = str(exported.adapter)
+        for kind, path in exported.quantized.items():
+            arts[f"gguf {kind}"] = str(path)
+        arts["Modelfile"] = str(modelfile)
+        self.state.record("export", key, arts)
+        return StageResult("export", RAN, f"{len(exported.quantized)} quantized file(s) and a Modelfile",
+                           artifacts=arts)
+
+    def evaluate(self) -> StageResult:
+        from .backends import get_backend
+        from .evaluate.run import evaluate, write_reports
+
+        run = self._run_dir()
+        ev = self.s.evaluate
+        merged = run / "output" / "merged"
+        context = [p if p.is_absolute() else self.s.project_dir / p for p in ev.context] or [self.s.collect.context_dir]
+        base = self._base_model(self._preset())
+        key = fingerprint(str(run), sha256_file(self.data_dir / "test.jsonl"), ev.backend, ev.max_new_tokens, ev.limit,
+                          ev.baseline, base if ev.baseline else None, tree_digest(context), __version__,
+                          sorted(self.artifacts.items()))
+        out = run / "eval"
+        done = self._fresh("evaluate", key)
+        if done is not None:
+            self._note_report(out / "report.json")
+            return StageResult("evaluate", SKIPPED, "model, test set and judge unchanged", artifacts=done)
+        if ev.backend != "transformers":
+            raise StageFailed(f"gh-ft run evaluates the merged model with the transformers backend; "
+                              f"evaluate.backend={ev.backend!r} is for `gh-ft evaluate`")
+        progress = (lambda message: self.echo(f"  {message}")) if self.progress else None
+        report = evaluate(self.data_dir, lambda: get_backend("transformers", str(merged)),
+                          baseline_backend=(lambda: get_backend("transformers", base)) if ev.baseline else None,
+                          limit=ev.limit, max_new_tokens=ev.max_new_tokens, context_files=_cs_files(context),
+                          progress=progress)
+        report["artifacts"] = {**self.artifacts}
+        paths = write_reports(report, out)
+        arts = {f"report.{p.suffix[1:]}": str(p) for p in paths.values()}
+        self.state.record("evaluate", key, arts)
+        self._note_report(paths["json"])
+        return StageResult("evaluate", RAN, self._funnel_text(), artifacts=arts)
+
+    def _note_report(self, path: Path) -> None:
+        if path.is_file():
+            report = json.loads(path.read_text(encoding="utf-8"))
+            agg = report.get("aggregates") or {}
+            self.summary["judge"] = {"tasks": report.get("settings", {}).get("tasks"),
+                                     "stages": report.get("stages"),
+                                     "pass_rate": agg.get("pass_rate"),
+                                     "baseline_pass_rate": (report.get("baseline_aggregates") or {}).get("pass_rate")}
+
+    def _funnel_text(self) -> str:
+        j = self.summary.get("judge") or {}
+        rates = j.get("pass_rate") or {}
+        if isinstance(rates, dict) and rates:
+            return "judge funnel: " + ", ".join(f"{k} {v:.0%}" for k, v in rates.items() if isinstance(v, (int, float)))
+        return "report written"
+
+    def ollama(self) -> StageResult:
+        from .export.ollama import OllamaError, OllamaUnreachable, create_model, list_models, resolve_host
+
+        if not self.with_ollama:
+            return StageResult("ollama", SKIPPED, "not asked for (--no-ollama)")
+        o = self.s.ollama
+        export = self.state.data["stages"].get("export", {}).get("outputs", {})
+        modelfile = export.get("Modelfile")
+        if not modelfile:
+            raise StageFailed("no Modelfile recorded by the export stage")
+        host = resolve_host(o.host)
+        key = fingerprint(sha256_file(Path(modelfile)), host, o.model_name,
+                          {k: sha256_file(Path(v)) for k, v in sorted(export.items()) if Path(v).is_file()})
+        try:
+            if self._fresh("ollama", key) is not None and any(
+                    m.split(":")[0] == o.model_name.split(":")[0] for m in list_models(host)):
+                return StageResult("ollama", SKIPPED, f"{o.model_name} already created from this export at {host}")
+            created = create_model(o.model_name, Path(modelfile), host=host)
+        except OllamaUnreachable as e:
+            return StageResult("ollama", UNAVAILABLE, f"{e}; create it later with `gh-ft ollama create`")
+        except OllamaError as e:
+            raise StageFailed(str(e)) from None
+        self.state.record("ollama", key, {})
+        return StageResult("ollama", RAN, f"created {created.name} at {created.host}",
+                           artifacts={"ollama model": f"{created.name} at {created.host}"})
+
+    # -- driver
+    def run(self, stages: tuple[str, ...] = STAGES) -> PipelineResult:
+        from .collect import CollectError
+        from .export import ExportError
+        from .train.config import ConfigError
+        from .train.run import TrainError
+
+        results: list[StageResult] = []
+        failed = False
+        for name in stages:
+            if failed:
+                results.append(StageResult(name, NOT_REACHED))
+                continue
+            self.echo(f"── {name}")
+            t0 = time.monotonic()
+            try:
+                result = getattr(self, name)()
+            except (StageFailed, CollectError, ConfigError, TrainError, ExportError, ValueError, OSError) as e:
+                result = StageResult(name, FAILED, str(e))
+                failed = True
+            except Exception as e:  # a bug or an error kind not foreseen: still stop here, with its trace
+                self.echo(traceback.format_exc())
+                result = StageResult(name, FAILED, f"{type(e).__name__}: {e}")
+                failed = True
+            result.seconds = time.monotonic() - t0
+            self.artifacts.update(result.artifacts)
+            self.echo(f"   {name}: {result.status} ({result.seconds:.1f} s){': ' + result.detail if result.detail else ''}")
+            results.append(result)
+        return PipelineResult(results, self.summary, self.state.path)
+
+
+class _EchoWriter:
+    """A file-like sink for child-process output that forwards to the pipeline's echo."""
+
+    def __init__(self, echo: Echo):
+        self.echo, self.buffer = echo, ""
+
+    def write(self, text: str) -> int:
+        self.buffer += text
+        *lines, self.buffer = self.buffer.split("\n")
+        for line in lines:
+            self.echo(line)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def _cs_files(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        out += sorted(p.rglob("*.cs")) if p.is_dir() else [p] if p.suffix == ".cs" else []
+    return out
+
+
+def render_summary(result: PipelineResult) -> str:
+    """The end-of-run summary: stage outcomes, dataset counts, loss, judge funnel, artifacts."""
+    lines = ["", "gh-ft run summary"]
+    for s in result.stages:
+        lines.append(f"  {s.name:<9} {s.status:<11} {s.seconds:6.1f} s  {s.detail.splitlines()[0] if s.detail else ''}")
+    d = result.summary.get("dataset")
+    if d:
+        lines.append("dataset: " + ", ".join(f"{k} {v}" for k, v in d.items() if isinstance(v, int)))
+    loss = result.summary.get("loss")
+    if loss and loss.get("final_loss") is not None:
+        lines.append(f"loss: {loss['first_loss']:.4f} → {loss['final_loss']:.4f} over {loss['steps']} steps")
+    judge = result.summary.get("judge")
+    if judge and isinstance(judge.get("pass_rate"), dict):
+        rates = ", ".join(f"{k} {v:.0%}" for k, v in judge["pass_rate"].items() if isinstance(v, (int, float)))
+        lines.append(f"judge ({judge.get('tasks')} test tasks, tuned model): {rates}")
+        base = judge.get("baseline_pass_rate")
+        if isinstance(base, dict):
+            lines.append("judge (base model): " + ", ".join(f"{k} {v:.0%}" for k, v in base.items()
+                                                          if isinstance(v, (int, float))))
+    lines.append("artifacts:")
+    for name, path in result.artifacts.items():
+        lines.append(f"  {name}: {path}")
+    lines.append(f"  pipeline state: {result.state_file}")
+    failed = [s for s in result.stages if s.status == FAILED]
+    if failed:
+        lines.append(f"stopped at {failed[0].name}: {failed[0].detail}")
+    return "\n".join(lines)

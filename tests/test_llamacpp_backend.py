@@ -24,8 +24,6 @@ def transformers_reference(exported_run):
 
     from gh_ft.backends.hf import TransformersBackend
 
-    # One prompt per batch: batched, hf.py counts the EOS padding after a row that stopped at a
-    # prompt header as one more generated token.
     backend = TransformersBackend(exported_run.run.run_dir / "output" / "merged", batch_size=1)
     prompts = _prompts(exported_run.run.rows)
     generations = [g[0] for g in backend.generate(prompts, max_new_tokens=40)]
@@ -40,6 +38,19 @@ def transformers_reference(exported_run):
         reference.append((enc.input_ids[0].tolist(), ids[:ids.index(eos) + 1] if eos in ids else ids, generation))
     backend.close()
     return reference
+
+
+def test_batched_transformers_counts_tokens_like_one_at_a_time(transformers_reference, exported_run):
+    """In a batch a row that stopped at a prompt header is padded with EOS afterwards; its token
+    count must still end where the header completes (one of the memorized rows runs into one)."""
+    from gh_ft.backends.hf import TransformersBackend
+
+    backend = TransformersBackend(exported_run.run.run_dir / "output" / "merged", batch_size=8)
+    try:
+        batched = [g[0] for g in backend.generate(_prompts(exported_run.run.rows), max_new_tokens=40)]
+    finally:
+        backend.close()
+    assert [(g.text, g.tokens) for g in batched] == [(g.text, g.tokens) for _, _, g in transformers_reference]
 
 
 def test_transformers_reference_answers_memorized(transformers_reference, exported_run):

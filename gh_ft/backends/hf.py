@@ -122,6 +122,9 @@ class TransformersBackend:
             samples = []
             for row in new[i * n:(i + 1) * n]:
                 length = next((j + 1 for j, t in enumerate(row) if t in eos), len(row))
+                # A row that ended on a stop text is padded with EOS afterwards (batches and
+                # n > 1): its length is where the stop text completes, not the padding's first EOS.
+                length = min(length, self._stop_length(row, length) or length)
                 answer_ids = [t for t in row[:length] if t not in eos]
                 # Decoded after the prompt, as a server would stream it (a Metaspace decoder
                 # strips the first space of a text decoded on its own).
@@ -132,6 +135,21 @@ class TransformersBackend:
                 samples.append(Generation(finish_text(raw), length, done - t0))
             batch.append(samples)
         return batch
+
+    def _stop_length(self, row: list[int], limit: int) -> int | None:
+        """The shortest prefix of `row[:limit]` whose text holds a stop marker (None: none does).
+        Holding one is monotonic in the prefix length, so a binary search needs ~log2(limit) decodes."""
+        def holds(k: int) -> bool:
+            text = self.tokenizer.decode(row[:k], skip_special_tokens=True)
+            return any(marker in text for marker in STOP_MARKERS)
+
+        if limit < 1 or not holds(limit):
+            return None
+        lo, hi = 1, limit
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if holds(mid) else (mid + 1, hi)
+        return lo
 
     def close(self) -> None:
         import torch

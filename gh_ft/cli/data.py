@@ -1,0 +1,156 @@
+"""Data and project commands: collect, init, config render/validate, tiny-model, check."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..settings import SettingsError, load_settings
+from .base import _base_opt, _data_opt, _fail, _preset_opt, _settings, _train_overrides, main
+
+
+@main.command()
+@click.option("--context-dir", type=click.Path(path_type=Path), help="Folder of sources (.cs, .md, .txt, .pdf, .docx).")
+@click.option("--out", type=click.Path(path_type=Path), help="Dataset folder to write (owned by collect).")
+@click.option("--seed", type=int, help="Seed of the train/test split.")
+@click.option("--test-fraction", type=float, help="Share of component groups in the test split.")
+@click.option("--ignore", "extra_ignore", multiple=True, help="Extra ignore glob (repeatable), e.g. '**/Legacy/**'.")
+@click.option("--workers", type=int, help="Worker processes (0: one per core).")
+@click.option("--no-skeletons", is_flag=True, help="Do not add 'complete this skeleton' variants.")
+@click.option("--force", is_flag=True, help="Rebuild the outputs even when nothing changed.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def collect(ctx, context_dir, out, seed, test_fraction, extra_ignore, workers, no_skeletons, force, quiet):
+    """Turn a folder of sources into an alpaca dataset (train/test/docs + manifest)."""
+    from ..collect import CollectError, collect as run_collect, print_summary
+    from ..progress import progress_bar
+
+    try:
+        settings = load_settings(ctx.obj["config_file"], {"collect": {
+            "context_dir": context_dir, "out": out, "seed": seed, "test_fraction": test_fraction,
+            "workers": workers, "skeleton_variants": False if no_skeletons else None,
+        }})
+    except SettingsError as e:
+        _fail(str(e), 2)
+    if extra_ignore:
+        settings.collect.extra_ignore += list(extra_ignore)
+    try:
+        with progress_bar("extracting", enabled=not quiet) as advance:
+            report = run_collect(settings.collect, progress=advance, force=force)
+    except CollectError as e:
+        _fail(str(e))
+    print_summary(report)
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Overwrite files that are already there.")
+@click.pass_context
+def init(ctx, force):
+    """Copy the Axolotl template and the presets into this project for editing."""
+    from ..project import init_project
+
+    for line in init_project(Path.cwd(), force=force):
+        click.echo(line)
+
+
+@main.group()
+def config():
+    """Render a preset into an Axolotl YAML, or validate any Axolotl YAML."""
+
+
+@config.command("render")
+@_preset_opt
+@_data_opt
+@_base_opt
+@click.option("--run-dir", type=click.Path(path_type=Path), default=Path("runs/preview"), show_default=True,
+              help="Run folder the config points its outputs at.")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write here instead of standard output.")
+@click.option("--no-validate", is_flag=True, help="Skip the strict check.")
+@click.pass_context
+def config_render(ctx, preset, data, base_model, run_dir, out_file, no_validate):
+    """Render the preset through the template (values escaped, parsed back, checked)."""
+    from ..files import atomic_write_text
+    from ..train.config import ConfigError
+    from ..train.prepare import render_for, validate_rendered
+
+    settings = _settings(ctx, train=_train_overrides(preset, data, base_model))
+    try:
+        rendered = render_for(settings, run_dir)
+    except ConfigError as e:
+        _fail(str(e))
+    problems = [] if no_validate else validate_rendered(rendered)
+    if out_file:
+        atomic_write_text(out_file, rendered.text)
+        click.echo(f"wrote {out_file}", err=True)
+    else:
+        click.echo(rendered.text, nl=False)
+    _report_problems(problems)
+
+
+def _report_problems(problems) -> None:
+    for p in problems:
+        click.echo(str(p), err=True)
+    errors = sum(p.level == "error" for p in problems)
+    if errors:
+        _fail(f"{errors} error(s) in the config")
+
+
+@config.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def config_validate(files):
+    """Strictly check Axolotl YAML files against the installed Axolotl (every problem at once)."""
+    from ..train.config import ConfigError, validate_config_file
+
+    all_problems = []
+    for f in files:
+        try:
+            problems = validate_config_file(f)
+        except ConfigError as e:
+            _fail(str(e))
+        for p in problems:
+            click.echo(f"{f}: {p}", err=True)
+        all_problems += problems
+        if not any(p.level == "error" for p in problems):
+            click.echo(f"{f}: ok" + (f" ({len(problems)} warning(s))" if problems else ""))
+    if any(p.level == "error" for p in all_problems):
+        sys.exit(1)
+
+
+@main.command("tiny-model")
+@click.option("--out", type=click.Path(path_type=Path), help="Folder (default: train.tiny_model_dir).")
+@click.option("--corpus", multiple=True, type=click.Path(path_type=Path, exists=True),
+              help="Files or folders of .cs to train the tokenizer on (default: a built-in sample).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.pass_context
+def tiny_model(ctx, out, corpus, seed):
+    """Build the tiny local base model (random Llama + Llama-2-style BPE tokenizer) for demos and tests."""
+    from ..train.tiny import build_tiny_model, read_corpus_texts
+
+    settings = _settings(ctx)
+    target = out or settings.train.tiny_model_dir
+    path = build_tiny_model(target, read_corpus_texts(list(corpus)) or None, seed=seed)
+    click.echo(f"tiny model written to {path}")
+
+
+@main.command()
+@_preset_opt
+@_data_opt
+@_base_opt
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def check(ctx, preset, data, base_model, as_json):
+    """Dataset report before GPU time: token lengths vs sequence_len, duplicates, leakage, steps."""
+    import json as _json
+
+    from ..check import run_check
+    from ..train.config import ConfigError
+
+    settings = _settings(ctx, train=_train_overrides(preset, data, base_model))
+    try:
+        report = run_check(settings)
+    except ConfigError as e:
+        _fail(str(e))
+    click.echo(_json.dumps(report.to_dict(), indent=2) if as_json else report.render_text())
+    if not report.ok:
+        sys.exit(1)

@@ -1,0 +1,69 @@
+"""Evaluation commands: judge, evaluate."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .base import _fail, _settings, main
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file and line.")
+@click.option("--context", "context_dirs", multiple=True, type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Folder of the plugin's sources whose base classes the files may derive from (repeatable).")
+@click.option("--no-compile", "no_compile", is_flag=True,
+              help="Stop after the API stage: skip compiling with mcs.")
+def judge(files, as_json, context_dirs, no_compile):
+    """Run the validation ladder on C# files (or saved model replies); exit 1 when any fails."""
+    import json as _json
+
+    from ..evaluate.judge import FAIL, judge_files
+
+    results = judge_files(files, context_dirs, compile=not no_compile,
+                          progress=lambda message: click.echo(message, err=True))
+    for result in results:
+        if as_json:
+            click.echo(_json.dumps(result, ensure_ascii=False))
+        else:
+            why = ("; ".join(result["reasons"])) if result["reasons"] else ""
+            click.echo(f"{result['path']}: {result['verdict']} ({result['stage']})" + (f": {why}" if why else ""))
+    if any(r["verdict"] == FAIL for r in results):
+        sys.exit(1)
+
+
+@main.command("evaluate")
+@click.option("--model", required=True, help="Model to evaluate: a local folder (a merged model, or the base with --adapter).")
+@click.option("--backend", "backend_kind", default="transformers", show_default=True,
+              help="Generation backend: transformers, llamacpp (a .gguf --model) or ollama (a served model name).")
+@click.option("--data", type=click.Path(path_type=Path, file_okay=False), help="Dataset folder with test.jsonl (default: collect.out).")
+@click.option("--adapter", type=click.Path(path_type=Path, exists=True),
+              help="LoRA adapter for --model: a PEFT folder (transformers, a run's output/) or a GGUF LoRA (llamacpp).")
+@click.option("--baseline", help="Model to compare with on the same tasks, e.g. the base model folder.")
+@click.option("--n", type=int, default=1, show_default=True, help="Samples per task (n > 1 samples at --temperature).")
+@click.option("--k", default="1", show_default=True, help="pass@k values, comma-separated, each at most n (e.g. 1,5).")
+@click.option("--limit", type=int, help="Only the first N test tasks.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Report folder (default: evals/<time>-<model>).")
+@click.option("--context", "context_dirs", multiple=True, type=click.Path(path_type=Path, exists=True),
+              help="The plugin's sources (folder or .cs), so components deriving from its base classes can be judged (repeatable).")
+@click.option("--max-new-tokens", type=int, default=1024, show_default=True)
+@click.option("--temperature", type=float, help="Sampling temperature (default: 0 = greedy for n=1, 0.8 for n>1).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.pass_context
+def evaluate_cmd(ctx, model, backend_kind, data, adapter, baseline, n, k, limit, out, context_dirs, max_new_tokens,
+                 temperature, seed):
+    """Answer the test split, judge every answer, write report.json, report.md and report.html."""
+    from ..evaluate.run import run_evaluate_command
+
+    data_dir = data or _settings(ctx).data_dir
+    try:
+        paths = run_evaluate_command(model, backend_kind, data_dir, adapter=adapter, baseline=baseline, n=n, k=k,
+                                     limit=limit, out=out, context=context_dirs, max_new_tokens=max_new_tokens,
+                                     temperature=temperature, seed=seed,
+                                     progress=lambda message: click.echo(message, err=True))
+    except (ValueError, OSError) as e:
+        _fail(str(e))
+    for path in paths.values():
+        click.echo(f"wrote {path}")

@@ -206,7 +206,7 @@ class Pipeline:
         for name in ("train.jsonl", "test.jsonl", "docs.jsonl", "feedback.jsonl", "examples.jsonl", "manifest.json"):
             if (out / name).is_file():
                 arts[name] = str(out / name)
-        detail = ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int))
+        detail = _counts_text(counts)
         return StageResult("collect", SKIPPED if report.unchanged else RAN,
                            ("sources unchanged; " if report.unchanged else "") + detail, artifacts=arts)
 
@@ -295,8 +295,9 @@ class Pipeline:
                                llama_cpp_dir=e.llama_cpp_dir)
         modelfile = write_modelfile_for_export(exported, self.s)
         arts = {f"gguf {exported.model.name}": str(exported.model)}
-        if exported.adapter:
-            arts[f"gguf {exported.adapter.name}"] = str(exported.adapter)
+        for extra in (exported.base_model_gguf, exported.adapter):
+            if extra:
+                arts[f"gguf {extra.name}"] = str(extra)
         for kind, path in exported.quantized.items():
             arts[f"gguf {kind}"] = str(path)
         arts["Modelfile"] = str(modelfile)
@@ -433,6 +434,14 @@ def _cs_files(paths: list[Path]) -> list[Path]:
     return out
 
 
+_SUMMARY_COUNTS = ("files_found", "files_skipped", "components", "examples", "train", "test", "docs", "feedback",
+                   "near_duplicates_dropped", "redactions")
+
+
+def _counts_text(counts: dict[str, Any]) -> str:
+    return ", ".join(f"{k.replace('_', ' ')} {counts[k]}" for k in _SUMMARY_COUNTS if isinstance(counts.get(k), int))
+
+
 def render_summary(result: PipelineResult) -> str:
     """The end-of-run summary: stage outcomes, dataset counts, loss, judge funnel, artifacts."""
     lines = ["", "gh-ft run summary"]
@@ -440,7 +449,7 @@ def render_summary(result: PipelineResult) -> str:
         lines.append(f"  {s.name:<9} {s.status:<11} {s.seconds:6.1f} s  {s.detail.splitlines()[0] if s.detail else ''}")
     d = result.summary.get("dataset")
     if d:
-        lines.append("dataset: " + ", ".join(f"{k} {v}" for k, v in d.items() if isinstance(v, int)))
+        lines.append("dataset: " + _counts_text(d))
     loss = result.summary.get("loss")
     if loss and loss.get("final_loss") is not None:
         lines.append(f"loss: {loss['first_loss']:.4f} → {loss['final_loss']:.4f} over {loss['steps']} steps")

@@ -366,15 +366,14 @@ def run_check(settings) -> CheckReport:
     """`gh-ft check` for a settings object: the preset's sequence length and schedule,
     the base model's tokenizer, the dataset folder the settings name."""
     from .train.config import load_preset
-    from .train.prepare import resolve_base_model
+    from .train.prepare import include_docs, resolve_base_model
 
     preset = load_preset(settings.train.preset, settings.project_dir)
     base = resolve_base_model(preset, settings)
     v = preset.values
-    include_docs = preset.include_docs if settings.train.include_docs is None else settings.train.include_docs
     return check_dataset(settings.data_dir, base, v["sequence_len"], micro_batch_size=v["micro_batch_size"],
                          gradient_accumulation_steps=v["gradient_accumulation_steps"], num_epochs=v["num_epochs"],
-                         max_steps=v["max_steps"], include_docs=include_docs,
+                         max_steps=v["max_steps"], include_docs=include_docs(preset, settings),
                          excess_length_strategy=v["excess_length_strategy"],
                          near_duplicate_threshold=settings.collect.near_duplicate_threshold)
 

@@ -1,4 +1,4 @@
-"""File side effects shared by every stage: atomic writes, JSONL, locks.
+"""File side effects shared by every stage: atomic writes, JSONL, locks, content hashes.
 
 A write that matters goes to a temp file in the same folder, is fsynced, then
 renamed over the target, and the folder is fsynced: a crash leaves either the old
@@ -9,12 +9,25 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import signal
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator
+
+
+
+def sha256_file(path: Path | str) -> str:
+    """Hex sha256 of a file's content (read in blocks, so any size)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def sha256_if_file(path: Path | str) -> str | None:
+    """`sha256_file`, or None when there is no such file (a missing input is a state of its own)."""
+    return sha256_file(path) if Path(path).is_file() else None
 
 
 # Fault injection for crash tests: GH_FT_FAULT=<step>:<n> makes the process SIGKILL itself

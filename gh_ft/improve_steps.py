@@ -13,7 +13,8 @@ from typing import TextIO
 from . import __version__
 from .gate import Scores
 from .improve import DataState, Echo, IngestSummary, ModelRef, Steps, TrainOutcome
-from .pipeline import fingerprint, sha256_file, tree_digest
+from .files import sha256_file, sha256_if_file
+from .pipeline import fingerprint, tree_digest
 from .settings import Settings
 
 
@@ -40,12 +41,13 @@ def data_state(settings: Settings) -> DataState:
     """Content hashes of what training reads (train.jsonl, feedback.jsonl, docs.jsonl when the
     preset trains on it) and of the test split."""
     from .train.config import load_preset, training_datasets
+    from .train.prepare import include_docs
 
     data = _data_dir(settings)
     preset = load_preset(settings.train.preset, settings.project_dir)
-    include_docs = preset.include_docs if settings.train.include_docs is None else settings.train.include_docs
-    files = {Path(d["path"]).name: sha256_file(Path(d["path"])) for d in training_datasets(data, include_docs)}
-    return DataState(files, fingerprint(files), sha256_file(data / "test.jsonl"))
+    files = {Path(d["path"]).name: sha256_file(Path(d["path"]))
+             for d in training_datasets(data, include_docs(preset, settings))}
+    return DataState(files, fingerprint(files), sha256_if_file(data / "test.jsonl"))
 
 
 def train_step(settings: Settings, version: int, echo: TextIO | None) -> TrainOutcome:

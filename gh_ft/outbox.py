@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .files import atomic_write_json, file_lock
-from .pipeline import sha256_file
+from .files import sha256_file
 from .runs import now_iso, tag
 
 POINTER = "promoted.json"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
-from .files import atomic_write_json
+from .files import atomic_write_json, sha256_if_file
 from .settings import Settings
 
 STAGES = ("collect", "check", "train", "merge", "export", "evaluate", "ollama")
@@ -59,23 +59,12 @@ class PipelineResult:
 
 # ---------------------------------------------------------------- keys (pure apart from reading files)
 
-def sha256_file(path: Path) -> str | None:
-    """Content hash of a file, None when it does not exist."""
-    if not path.is_file():
-        return None
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def files_digest(folder: Path, names: list[str]) -> dict[str, str | None]:
-    return {name: sha256_file(folder / name) for name in names}
+    return {name: sha256_if_file(folder / name) for name in names}
 
 
 def tree_digest(paths: list[Path], suffixes: tuple[str, ...] = (".cs",)) -> str:
@@ -85,7 +74,7 @@ def tree_digest(paths: list[Path], suffixes: tuple[str, ...] = (".cs",)) -> str:
         files = sorted(root.rglob("*")) if root.is_dir() else [root]
         for f in files:
             if f.is_file() and f.suffix in suffixes:
-                h.update(str(f).encode() + b"\0" + (sha256_file(f) or "").encode() + b"\0")
+                h.update(str(f).encode() + b"\0" + (sha256_if_file(f) or "").encode() + b"\0")
     return h.hexdigest()
 
 
@@ -102,7 +91,7 @@ def base_model_fingerprint(base: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in sorted(folder.iterdir()):
         if f.is_file():
-            out[f.name] = f.stat().st_size if f.suffix in _WEIGHT_SUFFIXES else sha256_file(f)
+            out[f.name] = f.stat().st_size if f.suffix in _WEIGHT_SUFFIXES else sha256_if_file(f)
     return out
 
 
@@ -176,9 +165,6 @@ class Pipeline:
         from .train.prepare import resolve_base_model
         return resolve_base_model(preset, self.s)
 
-    def _include_docs(self, preset) -> bool:
-        return preset.include_docs if self.s.train.include_docs is None else self.s.train.include_docs
-
     def _template(self, name: str) -> Path:
         from .resources import find_file
         return find_file(name, "templates", self.s.project_dir)
@@ -216,7 +202,7 @@ class Pipeline:
         preset = self._preset()
         base = self._base_model(preset)
         key = fingerprint(files_digest(self.data_dir, ["train.jsonl", "test.jsonl", "feedback.jsonl", "docs.jsonl"]),
-                          sha256_file(preset.path), base_model_fingerprint(base), self.s.train.include_docs,
+                          sha256_if_file(preset.path), base_model_fingerprint(base), self.s.train.include_docs,
                           self.s.collect.near_duplicate_threshold)
         if self._fresh("check", key) is not None:
             return StageResult("check", SKIPPED, "dataset, preset and tokenizer unchanged")
@@ -232,10 +218,11 @@ class Pipeline:
 
         preset = self._preset()
         base = self._base_model(preset)
-        names = ["train.jsonl", "feedback.jsonl"] + (["docs.jsonl"] if self._include_docs(preset) else [])
+        from .train.prepare import include_docs
+        names = ["train.jsonl", "feedback.jsonl"] + (["docs.jsonl"] if include_docs(preset, self.s) else [])
         from .train.config import TEMPLATE_NAME
-        key = fingerprint(files_digest(self.data_dir, names), sha256_file(preset.path),
-                          sha256_file(self._template(TEMPLATE_NAME)), base_model_fingerprint(base),
+        key = fingerprint(files_digest(self.data_dir, names), sha256_if_file(preset.path),
+                          sha256_if_file(self._template(TEMPLATE_NAME)), base_model_fingerprint(base),
                           self.s.train.launcher, self.s.train.launcher_args)
         done = self._fresh("train", key)
         if done is not None:
@@ -287,7 +274,7 @@ class Pipeline:
         e, o = self.s.export, self.s.ollama
         template = self._template(MODELFILE_TEMPLATE)
         key = fingerprint(str(run), e.outtype, e.quantizations, str(e.llama_cpp_dir or ""),
-                          sha256_file(template), o.quantization, o.temperature, o.num_ctx)
+                          sha256_if_file(template), o.quantization, o.temperature, o.num_ctx)
         done = self._fresh("export", key)
         if done is not None:
             return StageResult("export", SKIPPED, "run and export settings unchanged", artifacts=done)
@@ -314,7 +301,7 @@ class Pipeline:
         merged = run / "output" / "merged"
         context = [p if p.is_absolute() else self.s.project_dir / p for p in ev.context] or [self.s.collect.context_dir]
         base = self._base_model(self._preset())
-        key = fingerprint(str(run), sha256_file(self.data_dir / "test.jsonl"), ev.backend, ev.max_new_tokens, ev.limit,
+        key = fingerprint(str(run), sha256_if_file(self.data_dir / "test.jsonl"), ev.backend, ev.max_new_tokens, ev.limit,
                           ev.baseline, base if ev.baseline else None, tree_digest(context), __version__,
                           sorted(self.artifacts.items()))
         out = run / "eval"
@@ -328,7 +315,7 @@ class Pipeline:
         progress = (lambda message: self.echo(f"  {message}")) if self.progress else None
         report = evaluate(self.data_dir, lambda: get_backend("transformers", str(merged)),
                           baseline_backend=(lambda: get_backend("transformers", base)) if ev.baseline else None,
-                          limit=ev.limit, max_new_tokens=ev.max_new_tokens, context_files=_cs_files(context),
+                          limit=ev.limit, max_new_tokens=ev.max_new_tokens, context_files=context,
                           progress=progress)
         report["artifacts"] = {**self.artifacts}
         paths = write_reports(report, out)
@@ -364,8 +351,8 @@ class Pipeline:
         if not modelfile:
             raise StageFailed("no Modelfile recorded by the export stage")
         host = resolve_host(o.host)
-        key = fingerprint(sha256_file(Path(modelfile)), host, o.model_name,
-                          {k: sha256_file(Path(v)) for k, v in sorted(export.items()) if Path(v).is_file()})
+        key = fingerprint(sha256_if_file(Path(modelfile)), host, o.model_name,
+                          {k: sha256_if_file(Path(v)) for k, v in sorted(export.items()) if Path(v).is_file()})
         try:
             if self._fresh("ollama", key) is not None and any(
                     m.split(":")[0] == o.model_name.split(":")[0] for m in list_models(host)):
@@ -425,13 +412,6 @@ class _EchoWriter:
 
     def flush(self) -> None:
         pass
-
-
-def _cs_files(paths: list[Path]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        out += sorted(p.rglob("*.cs")) if p.is_dir() else [p] if p.suffix == ".cs" else []
-    return out
 
 
 _SUMMARY_COUNTS = ("files_found", "files_skipped", "components", "examples", "train", "test", "docs", "feedback",

@@ -39,7 +39,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stub_signatures import prune_inherited, type_signatures  # noqa: E402
+from stub_signatures import prune_inherited, split_top, type_signatures  # noqa: E402
 
 _CLASS_RE = re.compile(r"^class (\w+)(?:\((.*)\))?\s*:")
 _DEF_RE = re.compile(r"^    def (\w+)\((.*?)\)(?:\s*->\s*(.+?))?\s*:\s*\.\.\.")
@@ -51,21 +51,6 @@ _PRIMITIVES = {"float": "System.Double", "int": "System.Int32", "bool": "System.
                "str": "System.String", "object": "System.Object", "type": "System.Type"}
 _SEQUENCES = {"Iterable", "MutableSequence", "Sequence", "list", "List", "Iterator", "Set", "IList"}
 _TOP = {"Rhino-stubs": "Rhino", "Grasshopper-stubs": "Grasshopper"}
-
-
-def _split_top(text: str) -> list[str]:
-    """Split 'A, B[C, D], E' at top-level commas."""
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "[(":
-            depth += 1
-        elif ch in "])":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(text[start:i].strip())
-            start = i + 1
-    parts.append(text[start:].strip())
-    return parts
 
 
 def _module_files(top: Path) -> list[tuple[str, Path]]:
@@ -132,7 +117,7 @@ class _Module:
             return None
         ann = ann.strip()
         if ann.startswith("tuple[") and ann.endswith("]"):  # out/ref parameters: (return, outs...)
-            return self.type_of(_split_top(ann[6:-1])[0])
+            return self.type_of((split_top(ann[6:-1]) or [None])[0])
         m = re.fullmatch(r"(\w+)\[(\w+)\]", ann) or re.fullmatch(r"(\w+)\((\w+)\)", ann)
         if m and m.group(1) in _SEQUENCES:
             inner = self.qualify(m.group(2))

@@ -318,11 +318,7 @@ class _Checker:
         name = simple_name(fn)
         if name in _SKIP_CALLS:
             return
-        status, owner = self.scope.implicit_member_status(fn, name)
-        if status == "missing":
-            self._report("invented-member", f"{owner}.{name}", node, f"no method '{name}' in {owner} or the class")
-        else:
-            self._count("members", node, status == "known", name, "method not found in the class or its bases")
+        self._check_implicit_member(node, name, fn, "method")
 
     def _check_bare_name(self, node: tree_sitter.Node) -> None:
         """A lone name used as a value (`if (InPreSolve)`): a local, a member of the class
@@ -332,11 +328,18 @@ class _Checker:
             return
         if self.scope.resolve_name(name, node)[0] or self.index.is_namespace(name):
             return
-        status, owner = self.scope.implicit_member_status(node, name)
+        self._check_implicit_member(node, name, node, "member", unknown="name")
+
+    def _check_implicit_member(self, node: tree_sitter.Node, name: str, lookup: tree_sitter.Node, what: str,
+                               unknown: str | None = None) -> None:
+        """`name` used without a receiver: a member of the class chain (looked up from
+        `lookup`), or, when the chain is fully known, an invented one."""
+        status, owner = self.scope.implicit_member_status(lookup, name)
         if status == "missing":
-            self._report("invented-member", f"{owner}.{name}", node, f"no member '{name}' in {owner} or the class")
+            self._report("invented-member", f"{owner}.{name}", node, f"no {what} '{name}' in {owner} or the class")
         else:
-            self._count("members", node, status == "known", name, "name not found in the class or its bases")
+            self._count("members", node, status == "known", name,
+                        f"{unknown or what} not found in the class or its bases")
 
     def _check_initializer(self, node: tree_sitter.Node) -> None:
         init = node.child_by_field_name("initializer")

@@ -32,7 +32,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Callable
 
-from ..files import LockBusy, atomic_write_json, file_lock, fsync_dir
+from ..files import LockBusy, atomic_write_json, file_lock, fsync_dir, sha256_file
 from . import ExportError
 from .llama_cpp_source import LlamaCppTools, find_converter
 
@@ -132,11 +132,6 @@ def run_sources(run_dir: Path) -> RunSources:
     return RunSources(root, merged, output, resolve_local_model(str(base_ref)), str(base_ref))
 
 
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def _key(obj) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
 
@@ -156,7 +151,7 @@ class _Hasher:
         if isinstance(old, dict) and old.get("bytes") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
             digest = old["sha256"]
         else:
-            digest = _sha256(real)
+            digest = sha256_file(real)
         self.seen[str(real)] = {"bytes": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
         return digest
 
@@ -260,7 +255,7 @@ class _Export:
         finally:
             tmp.unlink(missing_ok=True)
         st = target.stat()
-        self.files[name] = {"kind": record["kind"], "type": record["type"], "sha256": _sha256(target),
+        self.files[name] = {"kind": record["kind"], "type": record["type"], "sha256": sha256_file(target),
                             "bytes": st.st_size, "mtime_ns": st.st_mtime_ns, "inputs_sha256": inputs,
                             "inputs": record["inputs"], "seconds": round(time.perf_counter() - started, 2),
                             **({"from": record["from"]} if "from" in record else {})}
@@ -304,7 +299,7 @@ def _quantizer(tools: LlamaCppTools, quant: str, src: Path) -> tuple[Callable[[P
     if tools.quantize_bin:
         binary = tools.quantize_bin
         return (lambda tmp: [str(binary), str(src), str(tmp), quant.upper(), threads],
-                {"llama-quantize": str(binary), "sha256": _sha256(binary)})
+                {"llama-quantize": str(binary), "sha256": sha256_file(binary)})
     from .llama_cpp_source import installed_llama_cpp_version
     return (lambda tmp: [sys.executable, "-m", "gh_ft.export.gguf", "quantize", str(src), str(tmp), quant, threads],
             {"llama-cpp-python": installed_llama_cpp_version()})

@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping
 
-from ..files import atomic_write_json, file_lock, fsync_dir
+from ..files import atomic_write_json, file_lock, fsync_dir, sha256_file
 from . import ExportError
 
 ENV_VAR = "GH_FT_LLAMA_CPP"
@@ -143,7 +143,7 @@ def sdist_converter(version: str, cache_dir: Path, echo: Callable[[str], None] |
             staged = Path(tmp) / "llama.cpp"
             unpack_converters(sdist, staged)
             atomic_write_json(staged / _MARKER, {"dist": DIST, "version": version, "sdist": sdist.name,
-                                                 "sha256": _sha256(sdist)})
+                                                 "sha256": sha256_file(sdist)})
             if target.exists():  # an interrupted earlier unpack: moved into tmp, removed with it
                 os.replace(target, Path(tmp) / "incomplete")
             os.replace(staged, target)
@@ -192,7 +192,3 @@ def unpack_converters(sdist: Path, dest: Path) -> None:
         raise ExportError(f"{sdist.name} has no vendor/llama.cpp/{', '.join(missing)}: not a llama-cpp-python "
                           "source distribution with llama.cpp's converters")
 
-
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()

@@ -9,13 +9,13 @@ the API path and `ollama create -f Modelfile` by hand see the same file.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ..files import sha256_file
 from .modelfile import check_adapter, expand_path, looks_like_path, model_files, spec_from_modelfile
 from .modelfile_syntax import ModelfileError
 
@@ -81,14 +81,6 @@ def client(host: str | None, timeout: float | None = None):
 
 
 # ---- creating the model ------------------------------------------------------------------------------
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
 
 @dataclass
 class CreatedModel:

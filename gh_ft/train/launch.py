@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import hashlib
 import os
 import platform
 import re
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import IO, Iterator, Mapping, Sequence, TextIO
 
 import gh_ft
-from gh_ft.files import atomic_write_json
+from gh_ft.files import atomic_write_json, sha256_if_file
 from gh_ft.train import metrics
 
 LAUNCHERS = ("accelerate", "torchrun", "axolotl", "python")
@@ -255,11 +254,6 @@ def latest_checkpoint(output_dir: Path, *, require_state: bool = False) -> Path 
     return max(found)[1] if found else None
 
 
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def _git_describe(tree: Path) -> str | None:
     if not (tree / ".git").exists():  # an installed wheel, or someone else's repository above us
         return None
@@ -285,7 +279,7 @@ def write_run_info(paths: RunPaths, *, argv: Sequence[str], command: Sequence[st
     data = {}
     for name, path in data_files.items():
         path = Path(path)
-        data[name] = {"path": str(path.resolve()), "sha256": _sha256(path) if path.is_file() else None,
+        data[name] = {"path": str(path.resolve()), "sha256": sha256_if_file(path),
                       "bytes": path.stat().st_size if path.is_file() else None}
     info = {
         "run_id": paths.root.name,

@@ -41,10 +41,15 @@ def resolve_base_model(preset: Preset, settings: Settings) -> str:
     return str(local.resolve()) if local.is_dir() else name
 
 
+def include_docs(preset: Preset, settings: Settings) -> bool:
+    """Whether docs.jsonl is trained on: the settings' choice, else the preset's."""
+    return preset.include_docs if settings.train.include_docs is None else settings.train.include_docs
+
+
 def render_for(settings: Settings, run_dir: Path) -> RenderedConfig:
     preset = load_preset(settings.train.preset, settings.project_dir)
-    include_docs = preset.include_docs if settings.train.include_docs is None else settings.train.include_docs
-    datasets = training_datasets(settings.data_dir, include_docs)
+    docs = include_docs(preset, settings)
+    datasets = training_datasets(settings.data_dir, docs)
     base_model = resolve_base_model(preset, settings)
     template = find_file(TEMPLATE_NAME, "templates", settings.project_dir)
     text = render_axolotl_config(preset, base_model=base_model, datasets=datasets, run_dir=run_dir,

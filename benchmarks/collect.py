@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.corpus import make_component  # noqa: E402
 from benchmarks.corpus import write_corpus  # noqa: E402
 from gh_ft.collect import collect  # noqa: E402
-from gh_ft.collect.documents import extract_pdf  # noqa: E402
+from gh_ft.collect.pdf import extract_pdf  # noqa: E402
 from gh_ft.settings import CollectSettings  # noqa: E402
 
 

@@ -68,7 +68,7 @@ def build_run(root: Path, hidden: int, layers: int) -> Path:
 
 
 def tokens_per_second(model: Path, adapter: Path | None, tokens: int) -> tuple[float, float]:
-    from gh_ft.backends.llamacpp import LlamaCppBackend
+    from gh_ft.evaluate.backends.llamacpp import LlamaCppBackend
 
     backend = LlamaCppBackend(model, adapter, n_ctx=1024)
     try:

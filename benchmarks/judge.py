@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.corpus import HEADER, make_component  # noqa: E402
-from gh_ft.evaluate.judge import FAIL, judge, judge_many  # noqa: E402
+from gh_ft.judge.ladder import FAIL, judge, judge_many  # noqa: E402
 
 _SOLVE = re.compile(r"(void SolveInstance\(IGH_DataAccess DA\)\s*\{)")
 _FAULTS = [
@@ -64,7 +64,7 @@ def main() -> None:
     print(f"{n} generated components through extract + syntax + structure + api: {rate(n, seconds)}; "
           f"verdicts {dict(Counter(j.verdict for j in judged))}")
 
-    from gh_ft.evaluate.compile import Compiler, CompileUnavailable
+    from gh_ft.judge.compile import Compiler, CompileUnavailable
     t0 = time.perf_counter()
     try:
         compiler = Compiler(jobs=args.jobs, progress=lambda m: print(m, file=sys.stderr))

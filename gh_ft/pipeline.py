@@ -9,7 +9,7 @@ renders it. The stages call the same module functions as the single-stage comman
 """
 from __future__ import annotations
 
-import hashlib
+
 import json
 import time
 import traceback
@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import __version__
-from .files import atomic_write_json, sha256_if_file
-from .settings import Settings
+from gh_ft import __version__
+from gh_ft.files import atomic_write_json, sha256_if_file
+from gh_ft.settings import Settings
+from gh_ft.stages import base_model_fingerprint, files_digest, fingerprint, tree_digest
 
 STAGES = ("collect", "check", "train", "merge", "export", "evaluate", "ollama")
 STATE_FILE = "pipeline.json"
@@ -58,42 +59,6 @@ class PipelineResult:
 
 
 # ---------------------------------------------------------------- keys (pure apart from reading files)
-
-def fingerprint(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def files_digest(folder: Path, names: list[str]) -> dict[str, str | None]:
-    return {name: sha256_if_file(folder / name) for name in names}
-
-
-def tree_digest(paths: list[Path], suffixes: tuple[str, ...] = (".cs",)) -> str:
-    """Content hash of the files under `paths` (folders walked) with one of `suffixes`."""
-    h = hashlib.sha256()
-    for root in paths:
-        files = sorted(root.rglob("*")) if root.is_dir() else [root]
-        for f in files:
-            if f.is_file() and f.suffix in suffixes:
-                h.update(str(f).encode() + b"\0" + (sha256_if_file(f) or "").encode() + b"\0")
-    return h.hexdigest()
-
-
-_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
-
-
-def base_model_fingerprint(base: str) -> dict[str, Any]:
-    """What identifies the base model: a hub id as such; a local folder by the contents of
-    its small files and the names and sizes of its weight files (hashing 13 GB of weights
-    on every run would cost more than it saves)."""
-    folder = Path(base)
-    if not folder.is_dir():
-        return {"hub": base}
-    out: dict[str, Any] = {}
-    for f in sorted(folder.iterdir()):
-        if f.is_file():
-            out[f.name] = f.stat().st_size if f.suffix in _WEIGHT_SUFFIXES else sha256_if_file(f)
-    return out
-
 
 # ---------------------------------------------------------------- the recorded state (the edge)
 
@@ -158,15 +123,15 @@ class Pipeline:
         return d if d.is_absolute() else self.s.project_dir / d
 
     def _preset(self):
-        from .train.config import load_preset
+        from gh_ft.train.config import load_preset
         return load_preset(self.s.train.preset, self.s.project_dir)
 
     def _base_model(self, preset) -> str:
-        from .train.prepare import resolve_base_model
+        from gh_ft.train.prepare import resolve_base_model
         return resolve_base_model(preset, self.s)
 
     def _template(self, name: str) -> Path:
-        from .resources import find_file
+        from gh_ft.resources import find_file
         return find_file(name, "templates", self.s.project_dir)
 
     def _run_dir(self) -> Path:
@@ -177,8 +142,8 @@ class Pipeline:
 
     # -- stages
     def collect(self) -> StageResult:
-        from .collect import collect
-        from .progress import progress_bar
+        from gh_ft.collect import collect
+        from gh_ft.progress import progress_bar
 
         with progress_bar("extracting", enabled=self.progress) as advance:
             report = collect(self.s.collect, progress=advance)
@@ -197,7 +162,7 @@ class Pipeline:
                            ("sources unchanged; " if report.unchanged else "") + detail, artifacts=arts)
 
     def check(self) -> StageResult:
-        from .check import run_check
+        from gh_ft.train.check import run_check
 
         preset = self._preset()
         base = self._base_model(preset)
@@ -214,13 +179,13 @@ class Pipeline:
         return StageResult("check", RAN, f"ok, {warnings} warning(s)" if warnings else "ok")
 
     def train(self) -> StageResult:
-        from .train.run import train_run
+        from gh_ft.train.run import train_run
 
         preset = self._preset()
         base = self._base_model(preset)
-        from .train.prepare import include_docs
+        from gh_ft.train.prepare import include_docs
         names = ["train.jsonl", "feedback.jsonl"] + (["docs.jsonl"] if include_docs(preset, self.s) else [])
-        from .train.config import TEMPLATE_NAME
+        from gh_ft.train.config import TEMPLATE_NAME
         key = fingerprint(files_digest(self.data_dir, names), sha256_if_file(preset.path),
                           sha256_if_file(self._template(TEMPLATE_NAME)), base_model_fingerprint(base),
                           self.s.train.launcher, self.s.train.launcher_args)
@@ -255,7 +220,7 @@ class Pipeline:
         return arts
 
     def merge(self) -> StageResult:
-        from .train.run import merge_run
+        from gh_ft.train.run import merge_run
 
         run = self._run_dir()
         key = fingerprint(str(run))
@@ -267,8 +232,8 @@ class Pipeline:
         return StageResult("merge", RAN, str(merged), artifacts={"merged model": str(merged)})
 
     def export(self) -> StageResult:
-        from .export.gguf import export_gguf
-        from .export.modelfile import MODELFILE_TEMPLATE, write_modelfile_for_export
+        from gh_ft.export.gguf import export_gguf
+        from gh_ft.export.modelfile import MODELFILE_TEMPLATE, write_modelfile_for_export
 
         run = self._run_dir()
         e, o = self.s.export, self.s.ollama
@@ -293,8 +258,8 @@ class Pipeline:
                            artifacts=arts)
 
     def evaluate(self) -> StageResult:
-        from .backends import get_backend
-        from .evaluate.run import evaluate, write_reports
+        from gh_ft.evaluate.backends import get_backend
+        from gh_ft.evaluate.run import evaluate, write_reports
 
         run = self._run_dir()
         ev = self.s.evaluate
@@ -341,7 +306,7 @@ class Pipeline:
         return "report written"
 
     def ollama(self) -> StageResult:
-        from .export.ollama import OllamaError, OllamaUnreachable, create_model, list_models, resolve_host
+        from gh_ft.export.ollama import OllamaError, OllamaUnreachable, create_model, list_models, resolve_host
 
         if not self.with_ollama:
             return StageResult("ollama", SKIPPED, "not asked for (--no-ollama)")
@@ -368,10 +333,10 @@ class Pipeline:
 
     # -- driver
     def run(self, stages: tuple[str, ...] = STAGES) -> PipelineResult:
-        from .collect import CollectError
-        from .export import ExportError
-        from .train.config import ConfigError
-        from .train.run import TrainError
+        from gh_ft.collect import CollectError
+        from gh_ft.export import ExportError
+        from gh_ft.train.config import ConfigError
+        from gh_ft.train.run import TrainError
 
         results: list[StageResult] = []
         failed = False

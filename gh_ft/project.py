@@ -4,8 +4,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .resources import packaged_dir
-from .settings import PROJECT_FILE
+from gh_ft.resources import packaged_dir
+from gh_ft.settings import PROJECT_FILE
 
 PROJECT_FILE_TEXT = """# gh-ft project settings: defaults < this file < command-line flags.
 collect:

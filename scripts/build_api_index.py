@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Build gh_ft/evaluate/data/api_index.json.gz from McNeel's RhinoCommon/Grasshopper stubs.
+"""Build gh_ft/judge/data/api_index.json.gz from McNeel's RhinoCommon/Grasshopper stubs.
 
 Why: the judge's API stage needs to know which type and member names exist in the SDK,
 so that an invented call (`curve.MagicCentroid()`) fails while real ones pass. McNeel
@@ -25,8 +25,8 @@ the typed stubs define, for the compile stage's reference assembly (see stub_sig
 
 What the stubs lack (generic types such as GH_Structure<T>, nested classes such as
 GH_Component.GH_InputParamManager, protected members such as SolveInstance, GH_IO) is
-hand-kept in gh_ft/evaluate/component_api.py (names, for the API stage) and
-gh_ft/evaluate/data/grasshopper_core.cs (C# declarations, for the compile stage).
+hand-kept in gh_ft/judge/component_api.py (names, for the API stage) and
+gh_ft/judge/data/grasshopper_core.cs (C# declarations, for the compile stage).
 """
 from __future__ import annotations
 
@@ -269,9 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("stubs", nargs="+", type=Path, help="top package directories, most authoritative first")
     ap.add_argument("--out", type=Path,
-                    default=Path(__file__).resolve().parent.parent / "gh_ft/evaluate/data/api_index.json.gz")
+                    default=Path(__file__).resolve().parent.parent / "gh_ft/judge/data/api_index.json.gz")
     ap.add_argument("--signatures", type=Path,
-                    default=Path(__file__).resolve().parent.parent / "gh_ft/evaluate/data/api_signatures.json.gz")
+                    default=Path(__file__).resolve().parent.parent / "gh_ft/judge/data/api_signatures.json.gz")
     args = ap.parse_args(argv)
     missing = [p for p in args.stubs if not p.is_dir()]
     if missing:

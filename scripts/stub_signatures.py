@@ -1,8 +1,8 @@
 """Member signatures from McNeel's typed stubs, for the judge's reference assembly.
 
 Used by build_api_index.py, which writes the result to
-gh_ft/evaluate/data/api_signatures.json.gz. The compile stage
-(gh_ft/evaluate/refasm.py) renders it as C# with `throw null;` bodies and compiles it
+gh_ft/judge/data/api_signatures.json.gz. The compile stage
+(gh_ft/judge/refasm.py) renders it as C# with `throw null;` bodies and compiles it
 with mcs, so that generated components can be compiled without Rhino.
 
 The stubs are Python, so some of C# is lost; what is lost is marked rather than guessed:

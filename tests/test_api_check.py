@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gh_ft.evaluate.api_check import FAIL, PASS, UNKNOWN, check_api
-from gh_ft.evaluate.api_index import DATA_PATH, ApiIndex, load_api_index
+from gh_ft.judge.api_check import FAIL, PASS, UNKNOWN, check_api
+from gh_ft.judge.api_index import DATA_PATH, ApiIndex, load_api_index
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SRC = ROOT / "data" / "sample_context" / "src"
@@ -497,7 +497,7 @@ def test_locals_shadowing_and_lambdas_do_not_confuse_types():
 
 
 def test_judge_runs_the_api_stage():
-    from gh_ft.evaluate.judge import judge
+    from gh_ft.judge.ladder import judge
     good = judge(CURVE_TOOLS)
     assert good.verdict != FAIL, good.to_dict()
     bad = judge(CURVE_TOOLS.replace("crv.IsPlanar(tol)", "crv.IsFlat(tol)"))
@@ -545,6 +545,6 @@ def test_fidelity_plugin_has_no_invented_names(path):
 def test_the_split_modules_keep_their_names():
     # api_check was split into api_syntax (tree helpers), api_scope (the code's own
     # declarations) and api_check (the walk and the verdict); the public names stay here.
-    from gh_ft.evaluate import api_check, api_scope, api_syntax
+    from gh_ft.judge import api_check, api_scope, api_syntax
     assert api_check.check_api is check_api and api_check.ApiResult and api_check.ApiFinding
     assert api_scope.Scope and api_syntax.collect_locals and api_syntax.node_text

@@ -13,7 +13,7 @@ import ollama
 import pytest
 from click.testing import CliRunner
 
-from gh_ft.backends import finish_text
+from gh_ft.evaluate.backends import finish_text
 from gh_ft.cli import main
 from gh_ft.export.bundle import (MANIFEST, BundleError, install_bundle, make_bundle, read_manifest, verify_bundle)
 from gh_ft.export.modelfile import spec_from_modelfile, write_modelfile_for_export

@@ -10,7 +10,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 pytest.importorskip("transformers")
 
-from gh_ft.check import check_dataset  # noqa: E402
+from gh_ft.train.check import check_dataset  # noqa: E402
 from gh_ft.prompt import render_prompt  # noqa: E402
 from gh_ft.train.tiny import build_tiny_model  # noqa: E402
 

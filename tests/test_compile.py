@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from gh_ft.evaluate import refasm
-from gh_ft.evaluate.refasm_render import render_type
-from gh_ft.evaluate.api_index import load_api_index
-from gh_ft.evaluate.compile import FAIL, PASS, UNKNOWN, Compiler
-from gh_ft.evaluate.compile_errors import ErrorClassifier, parse_mcs_output
-from gh_ft.evaluate.compile_units import prepare_unit, wrap_unit
-from gh_ft.evaluate.judge import judge
-from gh_ft.evaluate.refasm_hand import read_hand_types
+from gh_ft.judge import refasm
+from gh_ft.judge.refasm_render import render_type
+from gh_ft.judge.api_index import load_api_index
+from gh_ft.judge.compile import FAIL, PASS, UNKNOWN, Compiler
+from gh_ft.judge.compile_errors import ErrorClassifier, parse_mcs_output
+from gh_ft.judge.compile_units import prepare_unit, wrap_unit
+from gh_ft.judge.ladder import judge
+from gh_ft.judge.refasm_hand import read_hand_types
 
 from tools import require_tool
 
@@ -277,8 +277,8 @@ def test_assembly_key_follows_the_inputs(tmp_path):
 def test_the_hand_kept_table_and_the_reference_assembly_agree(compiler, tmp_path):
     # Every type the API stage's hand-kept table knows must exist in the assembly the
     # compile stage uses, with the same generic arity: mcs itself checks a probe file.
-    from gh_ft.evaluate.compile import _mcs_args
-    from gh_ft.evaluate.component_api import SDK_TYPES
+    from gh_ft.judge.compile import _mcs_args
+    from gh_ft.judge.component_api import SDK_TYPES
 
     probes = []
     for name, spec in sorted(SDK_TYPES.items()):

@@ -11,8 +11,6 @@ import pytest
 from gh_ft.dataset import (
     Example,
     NearDupIndex,
-    _code_tokens,
-    _declaration_sites,
     cluster_near_duplicates,
     code_fingerprint,
     dedup_examples,
@@ -22,6 +20,7 @@ from gh_ft.dataset import (
     split_side,
     stable_hash,
 )
+from gh_ft.dataset.normalize import _code_tokens, _declaration_sites
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from gh_ft.collect.documents import (CodeBlock, DocumentContent, DocumentError, extract_docx, extract_markdown,
-                                     extract_pdf, extract_plain_text)
+                                     extract_plain_text)
+from gh_ft.collect.pdf import extract_pdf
 from gh_ft.csharp.parse import parses_cleanly
 
 ROOT = Path(__file__).resolve().parents[1]

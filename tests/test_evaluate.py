@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gh_ft.evaluate import metrics
-from gh_ft.evaluate.judge import FAIL, PASS, UNKNOWN, Judgement, StageResult
+from gh_ft.judge.ladder import FAIL, PASS, UNKNOWN, Judgement, StageResult
 
 SAMPLE_SRC = Path(__file__).resolve().parents[1] / "data" / "sample_context" / "src"
 
@@ -116,14 +116,14 @@ def test_percentiles_and_timings():
 # ---------------------------------------------------------------- backends
 
 def test_unknown_backend_lists_the_known_ones():
-    from gh_ft.backends import get_backend
+    from gh_ft.evaluate.backends import get_backend
 
     with pytest.raises(ValueError, match="transformers"):
         get_backend("nope", "model")
 
 
 def test_greedy_sampling_refuses_several_samples():
-    from gh_ft.backends import check_sampling, finish_text
+    from gh_ft.evaluate.backends import check_sampling, finish_text
 
     with pytest.raises(ValueError, match="n must be 1"):
         check_sampling(16, 0.0, 5)
@@ -141,7 +141,7 @@ def _fake_run(name: str, texts: list[list[str]], reference: str) -> dict:
 
 
 def _built_report() -> dict:
-    from gh_ft.evaluate.judge import judge
+    from gh_ft.judge.ladder import judge
     from gh_ft.evaluate.run import build_report
 
     tasks = [{"id": f"test-{i:03d}", "instruction": f"Write component {i}", "input": "", "reference": GOOD}
@@ -190,7 +190,7 @@ def test_report_html_is_self_contained_and_escapes_code(tmp_path):
 # ---------------------------------------------------------------- end to end on the tiny model
 
 def test_transformers_backend_is_deterministic_with_the_seed(tiny_model_dir):
-    from gh_ft.backends import get_backend
+    from gh_ft.evaluate.backends import get_backend
     from gh_ft.prompt import render_prompt
 
     backend = get_backend("transformers", str(tiny_model_dir), batch_size=2)

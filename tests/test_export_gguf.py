@@ -62,7 +62,7 @@ def test_sentencepiece_model_segments_like_transformers(tiny_model_dir, sample_d
 def test_llama_cpp_tokenizes_like_transformers(exported_run, sample_dataset):
     from transformers import AutoTokenizer
 
-    from gh_ft.backends.llamacpp import LlamaCppBackend
+    from gh_ft.evaluate.backends.llamacpp import LlamaCppBackend
 
     hf = AutoTokenizer.from_pretrained(exported_run.run.run_dir / "output" / "merged", local_files_only=True)
     backend = LlamaCppBackend(exported_run.export.model, n_ctx=64)

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from feedback_fixtures import (GRACE_S, HEADER, MAX_FILE_KB, MIN_AGE_S, NOW_OFFSET, World, component, feedback_bytes,
                                snapshot)
 from gh_ft.cli import main as cli
-from gh_ft.feedback import (FeedbackIncomplete, FeedbackInvalid, IngestError, LockBusy, count_feedback, ingest_feedback,
+from gh_ft.loop.feedback import (FeedbackIncomplete, FeedbackInvalid, IngestError, LockBusy, count_feedback, ingest_feedback,
                             parse_feedback)
-from gh_ft.feedback.contract import check_fields, is_json_prefix
+from gh_ft.loop.feedback_contract import check_fields, is_json_prefix
 from gh_ft.files import file_lock, read_jsonl
 from gh_ft.train.config import training_datasets
 from tools import require_module, require_tool

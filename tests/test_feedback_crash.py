@@ -24,7 +24,7 @@ import pytest
 
 from feedback_fixtures import GRACE_S, MAX_FILE_KB, MIN_AGE_S, NOW_OFFSET, World, snapshot
 from gh_ft.dataset import find_leaks
-from gh_ft.feedback import ingest_feedback, parse_feedback
+from gh_ft.loop.feedback import ingest_feedback, parse_feedback
 from gh_ft.files import read_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +35,7 @@ _INGEST_ARGS = f"min_age_s={MIN_AGE_S}, max_file_kb={MAX_FILE_KB}, incomplete_gr
 FRESH_PROCESS = f"""
 import sys, time
 from pathlib import Path
-from gh_ft.feedback import ingest_feedback
+from gh_ft.loop.feedback import ingest_feedback
 start = time.perf_counter()
 ingest_feedback(Path(sys.argv[1]), Path(sys.argv[2]), now=float(sys.argv[3]), {_INGEST_ARGS})
 print(time.perf_counter() - start, "torch" in sys.modules, flush=True)
@@ -49,7 +49,7 @@ ZYGOTE = f"""
 import os, sys
 from pathlib import Path
 import gh_ft.files as files
-from gh_ft.feedback import ingest_feedback
+from gh_ft.loop.feedback import ingest_feedback
 for line in sys.stdin:
     inbox, data, now, fault = line.rstrip("\\n").split("\\t")
     pid = os.fork()

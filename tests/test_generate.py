@@ -7,11 +7,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from gh_ft.backends import Generation
+from gh_ft.evaluate.backends import Generation
 from gh_ft.cli import main
 from gh_ft.export.modelfile import write_modelfile_for_export
 from gh_ft.export.ollama import create_model
-from gh_ft.generate import Answer, format_answers, generate_answers
+from gh_ft.evaluate.generate import Answer, format_answers, generate_answers
 from gh_ft.prompt import cut_at_stop, render_prompt
 from gh_ft.settings import Settings
 from ollama_standin import StandinOllama

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from gh_ft.gate import Scores, decide
-from gh_ft.improve import (EXIT_BUSY, DataState, ImproveLoop, IngestSummary, StopSignal, Steps, TrainOutcome,
+from gh_ft.loop.gate import Scores, decide
+from gh_ft.loop.improve import (EXIT_BUSY, DataState, ImproveLoop, IngestSummary, StopSignal, Steps, TrainOutcome,
                            loop_lock)
 from gh_ft.files import LockBusy
-from gh_ft.runs import Registry, current_row
+from gh_ft.loop.registry import Registry, current_row
 from gh_ft.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -289,7 +289,7 @@ def test_improve_needs_a_mode():
 # ---------------------------------------------------------------- the outbox, with stand-in installers
 
 def _outbox(tmp_path: Path, version: int, seq: int, payload: bytes) -> Path:
-    from gh_ft.outbox import publish_to_outbox
+    from gh_ft.serve.outbox import publish_to_outbox
 
     outbox = tmp_path / "outbox"
 
@@ -308,7 +308,7 @@ class Workstation:
         self.served: list[int] = []
 
     def watch(self, outbox: Path, state: Path):
-        from gh_ft.outbox import watch_once
+        from gh_ft.serve.outbox import watch_once
 
         return watch_once(outbox, state, install=lambda b, v: self.installed.append((b.name, v)),
                           point=self.served.append, has_tag=lambda v: any(i[1] == v for i in self.installed))
@@ -343,7 +343,7 @@ def test_watch_follows_promotions_and_rollbacks(tmp_path):
     r = ws.watch(outbox, state)
     assert r.action == "repointed" and [v for _, v in ws.installed] == [1, 2] and ws.served == [1, 2, 1]
     state.write_text("{broken")
-    from gh_ft.outbox import OutboxError
+    from gh_ft.serve.outbox import OutboxError
     with pytest.raises(OutboxError, match="damaged"):
         ws.watch(outbox, state)
 
@@ -514,8 +514,8 @@ def _shuffle_words(data_dir: Path) -> bytes:
 
 
 def test_the_gate_refuses_a_worse_model_and_serving_stays(real_loop):
-    from gh_ft.improve import run_loop
     from gh_ft.settings import load_settings
+    from gh_ft.stages import improve
 
     root, server = real_loop["root"], real_loop["server"]
     reg = Registry(root / "runs")
@@ -526,7 +526,7 @@ def test_the_gate_refuses_a_worse_model_and_serving_stays(real_loop):
         settings = load_settings(real_loop["config"])
         settings.improve.min_examples = 0          # no new feedback: retrain because the data changed
         lines: list[str] = []
-        result = run_loop(settings, watch=False, echo=lines.append)
+        result = improve(settings, watch=False, echo=lines.append)
     finally:
         (root / "dataset" / "train.jsonl").write_bytes(original)
     assert (result.outcome, result.version) == ("rejected", 2), lines

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from gh_ft.cli import main as cli
 from gh_ft.csharp.declarations import read_declarations
-from gh_ft.evaluate.judge import FAIL, PASS, UNKNOWN, extract_code, judge, judge_many
+from gh_ft.judge.ladder import FAIL, PASS, UNKNOWN, extract_code, judge, judge_many
 
 from tools import require_tool
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from export_fixtures import MEMO_ANSWERS
-from gh_ft.backends import get_backend, known_backends
+from gh_ft.evaluate.backends import get_backend, known_backends
 from gh_ft.prompt import render_prompt
 
 
@@ -22,7 +22,7 @@ def transformers_reference(exported_run):
     """transformers on the merged model: per prompt, (prompt ids, greedy answer ids to EOS, Generation)."""
     import torch
 
-    from gh_ft.backends.hf import TransformersBackend
+    from gh_ft.evaluate.backends.hf import TransformersBackend
 
     backend = TransformersBackend(exported_run.run.run_dir / "output" / "merged", batch_size=1)
     prompts = _prompts(exported_run.run.rows)
@@ -43,7 +43,7 @@ def transformers_reference(exported_run):
 def test_batched_transformers_counts_tokens_like_one_at_a_time(transformers_reference, exported_run):
     """In a batch a row that stopped at a prompt header is padded with EOS afterwards; its token
     count must still end where the header completes (one of the memorized rows runs into one)."""
-    from gh_ft.backends.hf import TransformersBackend
+    from gh_ft.evaluate.backends.hf import TransformersBackend
 
     backend = TransformersBackend(exported_run.run.run_dir / "output" / "merged", batch_size=8)
     try:

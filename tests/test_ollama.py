@@ -12,7 +12,7 @@ import ollama
 import pytest
 from click.testing import CliRunner
 
-from gh_ft.backends import finish_text, get_backend
+from gh_ft.evaluate.backends import finish_text, get_backend
 from gh_ft.cli import main
 from gh_ft.export.modelfile import (MODELFILE_NAME, ModelfileSpec, ollama_prompt_fields, prompt_template,
                                     spec_from_modelfile, write_modelfile, write_modelfile_for_export)

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from gh_ft.cli import main
-from gh_ft.improve import Steps, rollback
-from gh_ft.runs import (FAILED, PROMOTED, REJECTED, Registry, RegistryError, current_row, parse_version,
+from gh_ft.loop.improve import Steps, rollback
+from gh_ft.loop.registry import (FAILED, PROMOTED, REJECTED, Registry, RegistryError, current_row, parse_version,
                         previous_row, prune_plan)
 from gh_ft.settings import load_settings
 

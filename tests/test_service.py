@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from gh_ft.cli import main
-from gh_ft.service import install, logs, service_spec, status, uninstall
+from gh_ft.service.manage import install, logs, service_spec, status, uninstall
 from gh_ft.resources import packaged_dir
-from gh_ft.service_files import ServiceError, render_plist, render_unit
+from gh_ft.service.unit_files import ServiceError, render_plist, render_unit
 from gh_ft.settings import load_settings
 from tools import require_tool
 

@@ -15,9 +15,9 @@ so `gh-ft --help` stays fast.
 """
 from __future__ import annotations
 
-from .base import main
+from gh_ft.cli.base import main
 
 # Importing the command modules registers their commands on `main`.
-from . import data, evaluation, loop, pipeline, serving, training  # noqa: E402,F401  isort: skip
+from gh_ft.cli import data, evaluation, loop, pipeline, serving, training  # noqa: E402,F401  isort: skip
 
 __all__ = ["main"]

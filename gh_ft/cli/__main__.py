@@ -1,3 +1,3 @@
-from . import main
+from gh_ft.cli import main
 
 main()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from .. import __version__
-from ..settings import SettingsError, load_settings
+from gh_ft import __version__
+from gh_ft.settings import SettingsError, load_settings
 
 
 def _fail(message: str, code: int = 1) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..settings import SettingsError, load_settings
-from .base import _base_opt, _data_opt, _fail, _preset_opt, _settings, _train_overrides, main
+from gh_ft.settings import SettingsError, load_settings
+from gh_ft.cli.base import _base_opt, _data_opt, _fail, _preset_opt, _settings, _train_overrides, main
 
 
 @main.command()
@@ -23,8 +23,8 @@ from .base import _base_opt, _data_opt, _fail, _preset_opt, _settings, _train_ov
 @click.pass_context
 def collect(ctx, context_dir, out, seed, test_fraction, extra_ignore, workers, no_skeletons, force, quiet):
     """Turn a folder of sources into an alpaca dataset (train/test/docs + manifest)."""
-    from ..collect import CollectError, collect as run_collect, print_summary
-    from ..progress import progress_bar
+    from gh_ft.collect import CollectError, collect as run_collect, print_summary
+    from gh_ft.progress import progress_bar
 
     try:
         settings = load_settings(ctx.obj["config_file"], {"collect": {
@@ -48,7 +48,7 @@ def collect(ctx, context_dir, out, seed, test_fraction, extra_ignore, workers, n
 @click.pass_context
 def init(ctx, force):
     """Copy the Axolotl template and the presets into this project for editing."""
-    from ..project import init_project
+    from gh_ft.project import init_project
 
     for line in init_project(Path.cwd(), force=force):
         click.echo(line)
@@ -70,9 +70,9 @@ def config():
 @click.pass_context
 def config_render(ctx, preset, data, base_model, run_dir, out_file, no_validate):
     """Render the preset through the template (values escaped, parsed back, checked)."""
-    from ..files import atomic_write_text
-    from ..train.config import ConfigError
-    from ..train.prepare import render_for, validate_rendered
+    from gh_ft.files import atomic_write_text
+    from gh_ft.train.config import ConfigError
+    from gh_ft.train.prepare import render_for, validate_rendered
 
     settings = _settings(ctx, train=_train_overrides(preset, data, base_model))
     try:
@@ -100,7 +100,7 @@ def _report_problems(problems) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def config_validate(files):
     """Strictly check Axolotl YAML files against the installed Axolotl (every problem at once)."""
-    from ..train.config import ConfigError, validate_config_file
+    from gh_ft.train.config import ConfigError, validate_config_file
 
     all_problems = []
     for f in files:
@@ -125,7 +125,7 @@ def config_validate(files):
 @click.pass_context
 def tiny_model(ctx, out, corpus, seed):
     """Build the tiny local base model (random Llama + Llama-2-style BPE tokenizer) for demos and tests."""
-    from ..train.tiny import build_tiny_model, read_corpus_texts
+    from gh_ft.train.tiny import build_tiny_model, read_corpus_texts
 
     settings = _settings(ctx)
     target = out or settings.train.tiny_model_dir
@@ -143,8 +143,8 @@ def check(ctx, preset, data, base_model, as_json):
     """Dataset report before GPU time: token lengths vs sequence_len, duplicates, leakage, steps."""
     import json as _json
 
-    from ..check import run_check
-    from ..train.config import ConfigError
+    from gh_ft.train.check import run_check
+    from gh_ft.train.config import ConfigError
 
     settings = _settings(ctx, train=_train_overrides(preset, data, base_model))
     try:

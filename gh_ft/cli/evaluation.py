@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .base import _fail, _settings, main
+from gh_ft.cli.base import _fail, _settings, main
 
 
 @main.command()
@@ -20,7 +20,7 @@ def judge(files, as_json, context_dirs, no_compile):
     """Run the validation ladder on C# files (or saved model replies); exit 1 when any fails."""
     import json as _json
 
-    from ..evaluate.judge import FAIL, judge_files
+    from gh_ft.judge.ladder import FAIL, judge_files
 
     results = judge_files(files, context_dirs, compile=not no_compile,
                           progress=lambda message: click.echo(message, err=True))
@@ -55,7 +55,7 @@ def judge(files, as_json, context_dirs, no_compile):
 def evaluate_cmd(ctx, model, backend_kind, data, adapter, baseline, n, k, limit, out, context_dirs, max_new_tokens,
                  temperature, seed):
     """Answer the test split, judge every answer, write report.json, report.md and report.html."""
-    from ..evaluate.run import run_evaluate_command
+    from gh_ft.evaluate.run import run_evaluate_command
 
     data_dir = data or _settings(ctx).data_dir
     try:

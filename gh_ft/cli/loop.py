@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .base import _data_opt, _fail, _settings, main
+from gh_ft.cli.base import _data_opt, _fail, _settings, main
 
 
 @main.group()
@@ -29,8 +29,8 @@ def feedback_ingest(ctx, from_dir, data, min_age, as_json, quiet):
     with a reason file). Exit 0 when done, 1 on an error, 3 when another ingest is running."""
     import json as _json
 
-    from ..feedback import IngestError, LockBusy, ingest_feedback
-    from ..progress import progress_bar
+    from gh_ft.loop.feedback import IngestError, LockBusy, ingest_feedback
+    from gh_ft.progress import progress_bar
 
     settings = _settings(ctx, feedback={"from_dir": from_dir, "min_age_s": min_age}, train={"data_dir": data})
     fb = settings.feedback
@@ -54,7 +54,7 @@ def feedback_ingest(ctx, from_dir, data, min_age, as_json, quiet):
 def feedback_check(ctx, files):
     """Check feedback files against the contract (JSON, fields, C# parse, a component class);
     exit 1 when any fails. Duplicates and test leaks are judged by `ingest`, against the data."""
-    from ..feedback import FeedbackIncomplete, FeedbackInvalid, parse_feedback
+    from gh_ft.loop.feedback import FeedbackIncomplete, FeedbackInvalid, parse_feedback
 
     max_bytes = _settings(ctx).feedback.max_file_kb * 1024
     failed = False
@@ -85,15 +85,16 @@ def improve(ctx, mode, interval, min_examples):
     """Ingest feedback, train a new version when enough is new, evaluate it against the
     promoted one on the same tests, promote it only if it is not worse. Exit 0 when a round
     ran (promoted, refused or nothing to do), 1 when it failed, 3 when another loop runs."""
-    from ..files import LockBusy
-    from ..improve import EXIT_BUSY, default_train_echo, run_loop
-    from ..runs import RegistryError
+    from gh_ft.files import LockBusy
+    from gh_ft.loop.improve import EXIT_BUSY, default_train_echo
+    from gh_ft.stages import improve as improve_stage
+    from gh_ft.loop.registry import RegistryError
 
     if mode is None:
         _fail("choose --once or --watch", 2)
     settings = _settings(ctx, improve={"interval_s": interval, "min_examples": min_examples})
     try:
-        result = run_loop(settings, watch=mode == "watch", echo=click.echo, train_echo=default_train_echo())
+        result = improve_stage(settings, watch=mode == "watch", echo=click.echo, train_echo=default_train_echo())
     except LockBusy as e:
         _fail(str(e), EXIT_BUSY)
     except (RegistryError, RuntimeError, ValueError, OSError) as e:
@@ -114,8 +115,8 @@ def runs_list(ctx, as_json):
     """Every version: verdict, scores, data, run folder; * marks the promoted one."""
     import json as _json
 
-    from ..improve import runs_dir_of
-    from ..runs import Registry, RegistryError, current_row, describe, format_table
+    from gh_ft.loop.improve import runs_dir_of
+    from gh_ft.loop.registry import Registry, RegistryError, current_row, describe, format_table
 
     registry = Registry(runs_dir_of(_settings(ctx)))
     try:
@@ -137,8 +138,8 @@ def runs_list(ctx, as_json):
 @click.pass_context
 def runs_rollback(ctx, version):
     """Serve VERSION (e.g. v3) again: runs/latest, the Ollama name and the outbox point at it."""
-    from ..improve import rollback
-    from ..runs import RegistryError, parse_version, tag
+    from gh_ft.loop.registry import RegistryError, parse_version, tag
+    from gh_ft.stages import rollback
 
     settings = _settings(ctx)
     try:
@@ -155,8 +156,8 @@ def runs_rollback(ctx, version):
 @click.pass_context
 def runs_prune(ctx, keep, dry_run):
     """Remove old versions' run folders (a 7B run leaves ~13 GB); the registry keeps their rows."""
-    from ..improve import runs_dir_of
-    from ..runs import Registry, RegistryError, human_bytes, tag
+    from gh_ft.loop.improve import runs_dir_of
+    from gh_ft.loop.registry import Registry, RegistryError, human_bytes, tag
 
     settings = _settings(ctx)
     try:
@@ -175,7 +176,7 @@ _role_opt = click.option("--role", type=click.Choice(["trainer", "watcher"]), de
 
 
 def _service_spec(ctx, role, outbox=None):
-    from ..service import ServiceError, service_spec
+    from gh_ft.service.manage import ServiceError, service_spec
 
     try:
         return service_spec(_settings(ctx), role, outbox=outbox)
@@ -197,7 +198,7 @@ def service():
 def service_install(ctx, role, outbox, dry_run):
     """Render the launchd/ template into a LaunchAgent (launchctl bootstrap gui/$UID) or a
     user unit (systemctl --user enable --now), and start it."""
-    from ..service import ServiceError, install
+    from gh_ft.service.manage import ServiceError, install
 
     spec = _service_spec(ctx, role, outbox)
     try:
@@ -224,7 +225,7 @@ def _installed_spec(ctx, role):
 @click.pass_context
 def service_uninstall(ctx, role, dry_run):
     """Stop the service (launchctl bootout / systemctl --user disable --now) and remove its file."""
-    from ..service import ServiceError, uninstall
+    from gh_ft.service.manage import ServiceError, uninstall
 
     try:
         plan = uninstall(_installed_spec(ctx, role), dry_run=dry_run)
@@ -241,7 +242,7 @@ def service_uninstall(ctx, role, dry_run):
 @click.pass_context
 def service_status(ctx, role):
     """What launchctl print / systemctl status say; exit 3 when it is not running."""
-    from ..service import ServiceError, status
+    from gh_ft.service.manage import ServiceError, status
 
     try:
         running, text = status(_installed_spec(ctx, role))
@@ -258,6 +259,6 @@ def service_status(ctx, role):
 @click.pass_context
 def service_logs(ctx, role, lines):
     """The last lines of the service's output and error logs."""
-    from ..service import logs
+    from gh_ft.service.manage import logs
 
     click.echo(logs(_installed_spec(ctx, role), lines))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .base import _preset_opt, _settings, _train_overrides, main
+from gh_ft.cli.base import _preset_opt, _settings, _train_overrides, main
 
 
 @main.command("run")
@@ -19,7 +19,7 @@ from .base import _preset_opt, _settings, _train_overrides, main
 def run_cmd(ctx, context_dir, preset, force, no_ollama, quiet):
     """The whole pipeline: collect → check → train → merge → export → evaluate → Ollama,
     skipping each stage whose inputs are unchanged; one summary at the end."""
-    from ..pipeline import Pipeline, render_summary
+    from gh_ft.pipeline import Pipeline, render_summary
 
     settings = _settings(ctx, collect={"context_dir": context_dir}, train=_train_overrides(preset))
     result = Pipeline(settings, echo=click.echo, force=force, ollama=not no_ollama, progress=not quiet).run()

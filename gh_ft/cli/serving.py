@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .base import _fail, _settings, main
+from gh_ft.cli.base import _fail, _settings, main
 
 
 _host_opt = click.option("--host", help="Ollama server (default: ollama.host, else OLLAMA_HOST, else 127.0.0.1:11434).")
@@ -21,11 +21,11 @@ def _progress(message: str) -> None:
 
 
 def _serving_errors():
-    from ..export import ExportError
-    from ..export.bundle import BundleError
-    from ..export.modelfile_syntax import ModelfileError
-    from ..export.ollama import OllamaError
-    from ..train.run import TrainError
+    from gh_ft.export import ExportError
+    from gh_ft.export.bundle import BundleError
+    from gh_ft.export.modelfile_syntax import ModelfileError
+    from gh_ft.export.ollama import OllamaError
+    from gh_ft.train.run import TrainError
 
     return (ExportError, BundleError, ModelfileError, OllamaError, TrainError, OSError)
 
@@ -52,9 +52,9 @@ def export_group():
 def export_gguf_cmd(ctx, run, out, outtype, quantizations, no_quant, no_adapter, llama_cpp_dir, quiet):
     """Convert RUN (id or folder; default: the newest) to GGUF: the merged model, its quantized
     copies, the base model and the LoRA adapter, with a manifest of sha256 checksums."""
-    from ..export import ExportError
-    from ..export.gguf import export_gguf
-    from ..train.run import TrainError, find_run
+    from gh_ft.export import ExportError
+    from gh_ft.export.gguf import export_gguf
+    from gh_ft.train.run import TrainError, find_run
 
     settings = _settings(ctx, export={"llama_cpp_dir": llama_cpp_dir, "outtype": outtype,
                                       "quantizations": list(quantizations) or None})
@@ -82,7 +82,7 @@ def ollama_group():
 def ollama_modelfile(ctx, run, quantization, use_adapter):
     """Export RUN (id or folder; default: the newest) to GGUF if needed and write its Modelfile
     beside the export, for `ollama create NAME -f runs/<id>/export/Modelfile` by hand."""
-    from ..export.ollama import prepare_modelfile
+    from gh_ft.export.ollama import prepare_modelfile
 
     settings = _settings(ctx)
     try:
@@ -105,7 +105,7 @@ def ollama_modelfile(ctx, run, quantization, use_adapter):
 def ollama_create(ctx, run, name, modelfile, host, quantization, use_adapter):
     """Create the model in Ollama from RUN's export (exported and its Modelfile written first if
     needed), through the ollama client; the Modelfile stays beside the export."""
-    from ..export.ollama import create_for_run, create_model, settings_host
+    from gh_ft.export.ollama import create_for_run, create_model, settings_host
 
     settings = _settings(ctx)
     try:
@@ -138,8 +138,8 @@ def bundle():
 @click.pass_context
 def bundle_create(ctx, run, modelfile, out, name, quantization, use_adapter):
     """Bundle RUN's Modelfile and the files it names (default: the newest run, exported if needed)."""
-    from ..export.bundle import SUFFIX, make_bundle
-    from ..export.ollama import check_model_name, prepare_modelfile
+    from gh_ft.export.bundle import SUFFIX, make_bundle
+    from gh_ft.export.ollama import check_model_name, prepare_modelfile
 
     settings = _settings(ctx)
     name = name or settings.ollama.model_name
@@ -164,8 +164,8 @@ def bundle_create(ctx, run, modelfile, out, name, quantization, use_adapter):
 @click.pass_context
 def bundle_install(ctx, bundle_file, name, host, keep_dir):
     """Verify every checksum of BUNDLE_FILE and create its model in Ollama."""
-    from ..export.bundle import install_bundle
-    from ..export.ollama import settings_host
+    from gh_ft.export.bundle import install_bundle
+    from gh_ft.export.ollama import settings_host
 
     settings = _settings(ctx)
     try:
@@ -188,10 +188,10 @@ def bundle_watch(ctx, outbox, once, interval, state_path):
     """Install the outbox's promoted bundle into the local Ollama under the plugin's model
     name, whenever the trainer promotes (or rolls back to) a version. Exit 3 when another
     watcher uses the same state file."""
-    from ..files import LockBusy
-    from ..improve import EXIT_BUSY
-    from ..outbox import OutboxError
-    from ..serving import bundle_watch as watch
+    from gh_ft.files import LockBusy
+    from gh_ft.loop.improve import EXIT_BUSY
+    from gh_ft.serve.outbox import OutboxError
+    from gh_ft.serve.publish import bundle_watch as watch
 
     settings = _settings(ctx)
     outbox = outbox or settings.improve.outbox
@@ -230,8 +230,8 @@ def generate(ctx, instruction, model, backend_kind, adapter, compare_model, inpu
     """Answer INSTRUCTION with a model, in the training prompt format (and with --compare a second model)."""
     import shutil
 
-    from ..export.ollama import settings_host
-    from ..generate import answers_json, format_answers, generate_answers
+    from gh_ft.export.ollama import settings_host
+    from gh_ft.evaluate.generate import answers_json, format_answers, generate_answers
 
     shared = {}
     if backend_kind == "ollama":

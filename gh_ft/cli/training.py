@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from .base import _base_opt, _data_opt, _fail, _preset_opt, _settings, _train_overrides, main
+from gh_ft.cli.base import _base_opt, _data_opt, _fail, _preset_opt, _settings, _train_overrides, main
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -21,8 +21,8 @@ from .base import _base_opt, _data_opt, _fail, _preset_opt, _settings, _train_ov
 def train(ctx, preset, data, base_model, launcher, include_docs, resume_run, launcher_args):
     """Render, validate, then train with Axolotl; arguments after `--` go to the launcher
     (e.g. `gh-ft train --launcher torchrun -- --nproc_per_node 8`)."""
-    from ..train.config import ConfigError
-    from ..train.run import TrainError, train_run
+    from gh_ft.train.config import ConfigError
+    from gh_ft.train.run import TrainError, train_run
 
     settings = _settings(ctx, train=_train_overrides(preset, data, base_model, launcher, include_docs))
     try:
@@ -39,7 +39,7 @@ def train(ctx, preset, data, base_model, launcher, include_docs, resume_run, lau
 @click.pass_context
 def merge(ctx, run):
     """Merge a run's LoRA adapter into the base model (RUN: id or folder; default: the newest run)."""
-    from ..train.run import TrainError, merge_run
+    from gh_ft.train.run import TrainError, merge_run
 
     settings = _settings(ctx)
     try:

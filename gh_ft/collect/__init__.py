@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .. import __version__
-from ..csharp.components import find_components
-from ..csharp.declarations import FileDecls
-from ..dataset import CodeSketch, Example, dedup_examples, split_examples, stable_hash
-from ..files import atomic_write_json, atomic_write_jsonl, file_lock
-from ..settings import CollectSettings
-from .code import component_examples
-from .extract import FileResult, PreparedUnit, extract_source
-from .sources import Discovery, ExtractionCache, SourceFile, content_hash, discover
+from gh_ft import __version__
+from gh_ft.csharp.components import find_components
+from gh_ft.csharp.declarations import FileDecls
+from gh_ft.dataset import CodeSketch, Example, dedup_examples, split_examples, stable_hash
+from gh_ft.files import atomic_write_json, atomic_write_jsonl, file_lock
+from gh_ft.settings import CollectSettings
+from gh_ft.collect.code import component_examples
+from gh_ft.collect.extract import FileResult, PreparedUnit, extract_source
+from gh_ft.collect.sources import Discovery, ExtractionCache, SourceFile, content_hash, discover
 
 OUTPUT_FILES = ("examples.jsonl", "train.jsonl", "test.jsonl", "docs.jsonl")
 _PARALLEL_MIN_FILES = 24  # below this, starting worker processes costs more than it saves

@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from ..csharp.components import Component, class_unit, component_unit
-from ..csharp.declarations import ClassDecl, ParamDecl
-from ..dataset import Example, stable_hash
+from gh_ft.csharp.components import Component, class_unit, component_unit
+from gh_ft.csharp.declarations import ClassDecl, ParamDecl
+from gh_ft.dataset import Example, stable_hash
 
 _OPENERS = (
     "Write a Grasshopper component",

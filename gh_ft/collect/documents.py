@@ -13,6 +13,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from gh_ft.collect.listings import MONOSPACE_FONT, find_listings
 from gh_ft.csharp.parse import parses_cleanly
 
 
@@ -196,7 +197,6 @@ def _prose_run_parts(lines: Sequence[str], idxs: list[int], locations: Sequence[
         return []
     if not detect_listings:
         return _paragraph_parts(lines, idxs, breaks)
-    from gh_ft.collect.pdf import find_listings  # shared with PDF reading
 
     parts: list[Part] = []
     pos = 0
@@ -254,16 +254,6 @@ def extract_plain_text(text: str) -> DocumentContent:
     return assemble(parts_from_lines(lines, detect_listings=True))
 
 
-def extract_pdf(path: str | os.PathLike, *, timeout: float = 120.0, isolate: bool = True) -> DocumentContent:
-    """Text, prose and code listings of a PDF; DocumentError if it cannot be read.
-
-    isolate=True reads it with pdfium in a child process, killed after `timeout` s.
-    """
-    from gh_ft.collect import pdf  # pdf.py builds on this module
-
-    return pdf.extract_pdf(path, timeout=timeout, isolate=isolate)
-
-
 # ---------------------------------------------------------------- Word .docx
 
 _W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -306,7 +296,6 @@ def _docx_kind(paragraph) -> tuple[str, int]:
         return "code", 0
     if not paragraph.text.strip():
         return "empty", 0
-    from gh_ft.collect.pdf import MONOSPACE_FONT  # one list of code fonts for PDF and Word
 
     runs = [r for r in paragraph.runs if r.text.strip()]
     if runs and all(MONOSPACE_FONT.search(_run_font(r, paragraph) or "") for r in runs):

@@ -10,13 +10,13 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 
-from ..csharp.components import class_unit, may_be_component
-from ..csharp.declarations import FileDecls, read_declarations
-from ..dataset import CodeSketch, sketch
-from .code import skeleton_decl
-from . import documents
-from .secrets import redact_secrets
-from .sources import NotText, decode_text
+from gh_ft.csharp.components import class_unit, may_be_component
+from gh_ft.csharp.declarations import FileDecls, read_declarations
+from gh_ft.dataset import CodeSketch, sketch
+from gh_ft.collect.code import skeleton_decl
+from gh_ft.collect import documents, pdf
+from gh_ft.collect.secrets import redact_secrets
+from gh_ft.collect.sources import NotText, decode_text
 
 
 @dataclass
@@ -81,7 +81,7 @@ def _document_content(kind: str, data: bytes, result: FileResult) -> documents.D
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        return documents.extract_pdf(tmp) if kind == "pdf" else documents.extract_docx(tmp)
+        return pdf.extract_pdf(tmp) if kind == "pdf" else documents.extract_docx(tmp)
     finally:
         os.unlink(tmp)
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..files import atomic_write_bytes
+from gh_ft.files import atomic_write_bytes
 
 SOURCE_KINDS = {
     ".cs": "csharp", ".md": "markdown", ".markdown": "markdown", ".txt": "text",

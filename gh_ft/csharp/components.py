@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from .declarations import ClassDecl, Expr, FileDecls, ParamDecl
+from gh_ft.csharp.declarations import ClassDecl, Expr, FileDecls, ParamDecl
 
 GRASSHOPPER_COMPONENT_BASES = frozenset({
     "GH_Component",

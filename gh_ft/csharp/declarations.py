@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import tree_sitter
 
-from .lexer import mask_non_code, matching_brace
-from .parse import error_count, parse_tree
+from gh_ft.csharp.lexer import mask_non_code, matching_brace
+from gh_ft.csharp.parse import error_count, parse_tree
 
 Expr = tuple
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..prompt import render_prompt
+from gh_ft.prompt import render_prompt
 
 Progress = Callable[[str], None]
 

@@ -14,12 +14,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from ..backends import Backend, check_sampling, get_backend
-from ..csharp.declarations import FileDecls, read_declarations
-from ..files import atomic_write_json, atomic_write_text, read_jsonl
-from ..prompt import render_prompt
-from . import metrics
-from .judge import judge, judge_many
+from gh_ft.evaluate.backends import Backend, check_sampling, get_backend
+from gh_ft.csharp.declarations import FileDecls, read_declarations
+from gh_ft.files import atomic_write_json, atomic_write_text, read_jsonl
+from gh_ft.prompt import render_prompt
+from gh_ft.evaluate import metrics
+from gh_ft.judge.ladder import judge, judge_many
 
 Progress = Callable[[str], None]
 SHORT = 100  # characters of an instruction shown in tables
@@ -46,7 +46,7 @@ def load_tasks(data_dir: Path | str, limit: int | None = None) -> list[dict]:
 def load_context(paths: Iterable[Path | str]) -> list[FileDecls]:
     """Declarations of the plugin's own sources (.cs files, or folders of them), so the
     judge can follow components deriving from the plugin's base classes."""
-    from ..collect.sources import NotText, decode_text
+    from gh_ft.collect.sources import NotText, decode_text
 
     decls = []
     for p in map(Path, paths):
@@ -209,7 +209,7 @@ def evaluate(data_dir: Path | str, backend: BackendOrFactory, *, n: int = 1, k: 
 
 def write_reports(report: dict, out_dir: Path | str) -> dict[str, Path]:
     """report.json, report.md and a self-contained report.html in out_dir (atomic writes)."""
-    from .report import render_html, render_markdown
+    from gh_ft.evaluate.report import render_html, render_markdown
 
     out = Path(out_dir)
     paths = {"json": out / "report.json", "markdown": out / "report.md", "html": out / "report.html"}

@@ -26,12 +26,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
-from .. import __version__
-from ..files import fsync_dir
-from .modelfile import (check_adapter, expand_path, looks_like_path, model_files, render_modelfile,
+from gh_ft import __version__
+from gh_ft.files import fsync_dir
+from gh_ft.export.modelfile import (check_adapter, expand_path, looks_like_path, model_files, render_modelfile,
                         spec_from_modelfile)
-from .modelfile_syntax import ModelfileError
-from .ollama import CreatedModel, check_server, create_model
+from gh_ft.export.modelfile_syntax import ModelfileError
+from gh_ft.export.ollama import CreatedModel, check_server, create_model
 
 BUNDLE_FORMAT = "gh-ft-ollama-bundle"
 BUNDLE_VERSION = 1

@@ -32,9 +32,9 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Callable
 
-from ..files import LockBusy, atomic_write_json, file_lock, fsync_dir, sha256_file
-from . import ExportError
-from .llama_cpp_source import LlamaCppTools, find_converter
+from gh_ft.files import LockBusy, atomic_write_json, file_lock, fsync_dir, sha256_file
+from gh_ft.export import ExportError
+from gh_ft.export.llama_cpp_source import LlamaCppTools, find_converter
 
 FULL_TYPES = ("f32", "f16", "bf16")
 # llama_ftype values (llama.h) by the names llama-quantize and Ollama use.
@@ -223,7 +223,7 @@ class _Export:
 
     def produce(self, name: str, record: dict, command: Callable[[Path], list[str]], env: dict[str, str]) -> Path:
         """Make `name` with `command(tmp)` unless the manifest shows it made from the same inputs."""
-        from ..train.launch import run_streaming
+        from gh_ft.train.launch import run_streaming
 
         target = self.out_dir / name
         inputs = _key({k: record[k] for k in ("kind", "type", "inputs", "tool")})
@@ -300,7 +300,7 @@ def _quantizer(tools: LlamaCppTools, quant: str, src: Path) -> tuple[Callable[[P
         binary = tools.quantize_bin
         return (lambda tmp: [str(binary), str(src), str(tmp), quant.upper(), threads],
                 {"llama-quantize": str(binary), "sha256": sha256_file(binary)})
-    from .llama_cpp_source import installed_llama_cpp_version
+    from gh_ft.export.llama_cpp_source import installed_llama_cpp_version
     return (lambda tmp: [sys.executable, "-m", "gh_ft.export.gguf", "quantize", str(src), str(tmp), quant, threads],
             {"llama-cpp-python": installed_llama_cpp_version()})
 
@@ -329,7 +329,7 @@ def export_gguf(run_dir: Path, out_dir: Path | None = None, *, outtype: str = "f
 
 def _export(src: RunSources, out: Path, tools: LlamaCppTools, outtype: str, quants: list[str],
             include_adapter: bool, progress: Progress | None) -> GgufExport:
-    from ..train.launch import training_env
+    from gh_ft.train.launch import training_env
 
     old = _load_manifest(out)
     manifest = {"format": MANIFEST_FORMAT, "run_id": src.run_dir.name, "run_dir": str(src.run_dir),

@@ -24,8 +24,8 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping
 
-from ..files import atomic_write_json, file_lock, fsync_dir, sha256_file
-from . import ExportError
+from gh_ft.files import atomic_write_json, file_lock, fsync_dir, sha256_file
+from gh_ft.export import ExportError
 
 ENV_VAR = "GH_FT_LLAMA_CPP"
 DIST = "llama-cpp-python"

@@ -23,11 +23,11 @@ from typing import Any, BinaryIO
 
 import jinja2
 
-from .. import __version__
-from ..files import atomic_write_text
-from ..prompt import INSTRUCTION_HEADER, PREAMBLE, PREAMBLE_WITH_INPUT, STOP_MARKERS, render_prompt
-from ..resources import find_file
-from .modelfile_syntax import ModelfileError, go_template_text, modelfile_quote, parse_modelfile
+from gh_ft import __version__
+from gh_ft.files import atomic_write_text
+from gh_ft.prompt import INSTRUCTION_HEADER, PREAMBLE, PREAMBLE_WITH_INPUT, STOP_MARKERS, render_prompt
+from gh_ft.resources import find_file
+from gh_ft.export.modelfile_syntax import ModelfileError, go_template_text, modelfile_quote, parse_modelfile
 
 MODELFILE_TEMPLATE = "Modelfile.j2"
 MODELFILE_NAME = "Modelfile"

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..files import sha256_file
-from .modelfile import check_adapter, expand_path, looks_like_path, model_files, spec_from_modelfile
-from .modelfile_syntax import ModelfileError
+from gh_ft.files import sha256_file
+from gh_ft.export.modelfile import check_adapter, expand_path, looks_like_path, model_files, spec_from_modelfile
+from gh_ft.export.modelfile_syntax import ModelfileError
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*){0,2}(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?")
@@ -174,9 +174,9 @@ def prepare_modelfile(settings: Any, run: str | None = None, *, use_adapter: boo
                       quantization: str | None = None, progress: Progress | None = None) -> Path:
     """Export RUN (default: the newest) to GGUF where not already up to date, then write the
     Modelfile beside the export. Returns the Modelfile's path."""
-    from ..train.run import find_run
-    from .gguf import FULL_TYPES, export_gguf
-    from .modelfile import write_modelfile_for_export
+    from gh_ft.train.run import find_run
+    from gh_ft.export.gguf import FULL_TYPES, export_gguf
+    from gh_ft.export.modelfile import write_modelfile_for_export
 
     e = settings.export
     q = quantization or settings.ollama.quantization

@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 import jinja2
 import yaml
 
-from .. import __version__
-from ..resources import find_file, packaged_dir
+from gh_ft import __version__
+from gh_ft.resources import find_file, packaged_dir
 
 TEMPLATE_NAME = "axolotl.yml.j2"
 

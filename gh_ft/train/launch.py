@@ -12,7 +12,6 @@ import contextlib
 import os
 import platform
 import re
-import secrets
 import shlex
 import shutil
 import signal
@@ -20,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -29,6 +27,7 @@ from typing import IO, Iterator, Mapping, Sequence, TextIO
 import gh_ft
 from gh_ft.files import atomic_write_json, sha256_if_file
 from gh_ft.train import metrics
+from gh_ft.train.paths import RunPaths
 
 LAUNCHERS = ("accelerate", "torchrun", "axolotl", "python")
 _CHECKPOINT = re.compile(r"checkpoint-(\d+)")
@@ -49,49 +48,6 @@ class _CurrentStdout:
 
 
 STDOUT: TextIO = _CurrentStdout()  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class RunPaths:
-    """The files of one run, all under `root` (runs/<run id>/)."""
-
-    root: Path
-
-    @property
-    def config(self) -> Path: return self.root / "axolotl.yml"
-    @property
-    def output_dir(self) -> Path: return self.root / "output"
-    @property
-    def log(self) -> Path: return self.root / "train.log"
-    @property
-    def merge_log(self) -> Path: return self.root / "merge.log"
-    @property
-    def run_info(self) -> Path: return self.root / "run.json"
-    @property
-    def metrics(self) -> Path: return self.root / "metrics.json"
-    @property
-    def loss_png(self) -> Path: return self.root / "loss.png"
-    @property
-    def merged(self) -> Path: return self.output_dir / "merged"  # Axolotl's fixed choice
-    @property
-    def prepared(self) -> Path: return self.root / "prepared"
-
-    @classmethod
-    def create(cls, runs_dir: Path, run_id: str | None = None) -> "RunPaths":
-        """Make a new, empty run folder; an existing folder is never reused."""
-        runs_dir = Path(runs_dir)
-        runs_dir.mkdir(parents=True, exist_ok=True)
-        if run_id is not None:
-            if not run_id or run_id in (".", "..") or "/" in run_id or os.sep in run_id:
-                raise ValueError(f"bad run id {run_id!r}")
-            (runs_dir / run_id).mkdir()  # FileExistsError: that run exists already
-            return cls(runs_dir / run_id)
-        for _ in range(100):
-            rid = f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-            with contextlib.suppress(FileExistsError):
-                (runs_dir / rid).mkdir()  # mkdir is the atomic claim: concurrent runs never share
-                return cls(runs_dir / rid)
-        raise FileExistsError(f"could not find a free run id in {runs_dir}")
 
 
 def _console_script(python: str, name: str) -> str:

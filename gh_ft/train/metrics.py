@@ -11,12 +11,11 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gh_ft.files import atomic_write_bytes, atomic_write_json
 
-if TYPE_CHECKING:  # launch imports this module; avoid the cycle at run time
-    from gh_ft.train.launch import RunPaths
+from gh_ft.train.paths import RunPaths
 
 _CHECKPOINT = re.compile(r"checkpoint-(\d+)")
 # The trainer's last stdout line: {'train_runtime': '4.418', ..., 'train_loss': '6.199', 'epoch': '0.6'}
@@ -119,7 +118,7 @@ def plot_loss(summary: dict, title: str) -> bytes:
     return buf.getvalue()
 
 
-def write_metrics(paths: "RunPaths") -> dict | None:
+def write_metrics(paths: RunPaths) -> dict | None:
     """Write metrics.json and loss.png for a run; None when there is no trainer state yet."""
     state = read_trainer_state(paths.output_dir)
     if state is None:

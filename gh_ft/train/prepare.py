@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import atomic_write_text
-from ..resources import find_file
-from ..settings import Settings
-from .config import (TEMPLATE_NAME, ConfigError, Preset, Problem, load_preset, render_axolotl_config,
+from gh_ft.files import atomic_write_text
+from gh_ft.resources import find_file
+from gh_ft.settings import Settings
+from gh_ft.train.config import (TEMPLATE_NAME, ConfigError, Preset, Problem, load_preset, render_axolotl_config,
                      training_datasets, validate_config_dict)
 
 TINY = "tiny"

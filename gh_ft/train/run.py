@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from ..settings import Settings
-from .launch import RunPaths, build_train_command, latest_checkpoint, write_run_info
-from .launch import merge as launch_merge
-from .launch import train as launch_train
-from .prepare import raise_on_errors, render_for, validate_rendered, write_config
+from gh_ft.settings import Settings
+from gh_ft.train.launch import RunPaths, build_train_command, latest_checkpoint, write_run_info
+from gh_ft.train.launch import merge as launch_merge
+from gh_ft.train.launch import train as launch_train
+from gh_ft.train.prepare import raise_on_errors, render_for, validate_rendered, write_config
 
 
 class TrainError(RuntimeError):

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from .sentencepiece_model import complete_merges, model_proto, piece_table
+from gh_ft.train.sentencepiece_model import complete_merges, model_proto, piece_table
 
 SPECIALS = ("<unk>", "<s>", "</s>")
 BYTE_TOKENS = tuple(f"<0x{i:02X}>" for i in range(256))

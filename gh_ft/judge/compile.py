@@ -1,0 +1,224 @@
+"""Stage (e) of the judge: compile with mcs against the SDK reference assembly, many files per call.
+
+The traps (issue 4) and how they are met:
+  * one declaration-level error makes mcs stop before it checks any method body of the
+    batch: a file is "pass" only when a call that included it finished without errors;
+    after a call with errors, the files that have errors are judged by them and taken
+    out, and the rest are compiled again, until a call is clean;
+  * same-named classes in different files collide: each file gets its own wrapper
+    namespace (compile_units.py); a file the wrapper would change is compiled alone;
+  * errors are classed (compile_errors.py): what the reference assembly cannot know,
+    C# newer than mcs, and names from outside the file are "unknown", never "fail".
+
+The plugin's own sources (`gh-ft judge --context`) are compiled first into a context
+assembly, so that components deriving from the plugin's base classes compile too.
+Without mcs (or System.Drawing) the stage is skipped and says why.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Sequence
+
+from gh_ft.judge.api_index import load_api_index
+from gh_ft.judge.compile_errors import ErrorClassifier, parse_mcs_output
+from gh_ft.judge.compile_units import Unit, prepare_unit, wrap_unit
+from gh_ft.judge.refasm import HAND_PATH, ReferenceAssembly, RefAssemblyError, reference_assembly, run_mcs
+from gh_ft.judge.refasm_hand import read_hand_types
+
+PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
+BATCH_SIZE = 200        # most files per mcs call: a call costs ~0.25 s of mono start-up plus ~1 ms
+                        # per file, so batches are large; a failing file makes its batch compile again
+MAX_REASONS = 6
+MCS_TIMEOUT_S = 300
+INSTALL_HINT = "apt-get install mono-mcs libmono-system-drawing4.0-cil"
+
+
+@dataclass
+class CompileResult:
+    verdict: str
+    reasons: list[str]
+
+
+class CompileUnavailable(RuntimeError):
+    """mcs or a framework assembly is missing: the stage is skipped, with this reason."""
+
+
+def find_mcs() -> str | None:
+    return shutil.which("mcs")
+
+
+def _mcs_args(ref: ReferenceAssembly, extra_refs: Sequence[Path], out: str) -> list[str]:
+    return ["-target:library", "-langversion:latest", "-warn:0", "-noconfig", f"-out:{out}",
+            *(f"-r:{r}" for r in ref.framework_refs), f"-r:{ref.dll}",
+            *(f"-r:{p}" for p in extra_refs)]
+
+
+class Compiler:
+    """Compiles judged files in batches. Kept for a process by the judge: it holds the
+    reference assembly and the context assembly of the plugin being judged."""
+
+    def __init__(self, mcs: str | None = None, cache_dir: Path | None = None, jobs: int | None = None,
+                 batch_size: int = BATCH_SIZE, progress: Callable[[str], None] | None = None):
+        mcs = mcs or find_mcs()
+        if not mcs:
+            raise CompileUnavailable(f"mcs not installed ({INSTALL_HINT})")
+        self.mcs = mcs
+        try:
+            self.ref = reference_assembly(mcs, cache_dir, progress=progress)
+        except RefAssemblyError as e:
+            raise CompileUnavailable(f"the reference assembly could not be built: {e}") from None
+        self.classifier = ErrorClassifier(load_api_index(), self.ref.limits, _hand_types())
+        self.jobs = jobs or max(1, min(4, os.cpu_count() or 1))
+        self.batch_size = max(1, batch_size)
+        self._tmp = Path(tempfile.mkdtemp(prefix="gh-ft-compile-"))
+        self._context: tuple[str, Path | None, set[str]] | None = None
+
+    def close(self) -> None:
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> "Compiler":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- the plugin's context ---------------------------------------------------
+
+    def set_context(self, sources: Sequence[str]) -> None:
+        """Compile the plugin's other sources into a context assembly (files mcs rejects are
+        left out, round by round, as in the judged batches)."""
+        key = hashlib.sha256("\0".join(sources).encode()).hexdigest()[:16]
+        if self._context is not None and self._context[0] == key:
+            return
+        if not sources:
+            self._context = (key, None, set())
+            self.classifier.context_classes = {}
+            return
+        folder = self._tmp / f"context-{key}"
+        folder.mkdir(parents=True, exist_ok=True)
+        units = [prepare_unit(i, text) for i, text in enumerate(sources)]
+        remaining = [u for u in units if not u.features]
+        dll = folder / "GhFtContext.dll"
+        while remaining:
+            for u in remaining:
+                (folder / u.file_name).write_text(u.code, encoding="utf-8")
+            try:
+                rc, output = run_mcs(self.mcs, _mcs_args(self.ref, [], dll.name) + [u.file_name for u in remaining],
+                                     folder, MCS_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                remaining = []
+                break
+            if rc == 0:
+                break
+            errors, _ = parse_mcs_output(output)
+            bad = {e.file for e in errors}
+            if not any(u.file_name in bad for u in remaining):
+                remaining = []  # mcs fails without pointing at a context file: no context assembly
+                break
+            remaining = [u for u in remaining if u.file_name not in bad]
+        self.classifier.context_classes = {c.name: c for u in remaining for c in u.classes}
+        if remaining:
+            namespaces = set().union(*(u.declared_namespaces for u in remaining))
+            self._context = (key, dll, namespaces)
+        else:
+            self._context = (key, None, set())
+
+    # ---- judged files -----------------------------------------------------------
+
+    def compile(self, codes: Sequence[str], trees: Sequence | None = None) -> list[CompileResult]:
+        results: list[CompileResult | None] = [None] * len(codes)
+        units: list[Unit] = []
+        for i, code in enumerate(codes):
+            unit = prepare_unit(i, code, trees[i] if trees is not None else None)
+            if unit.features:
+                results[i] = CompileResult(UNKNOWN, [f"compile: uses {', '.join(unit.features)}, newer C# than "
+                                                     "mcs understands; not compiled"])
+            else:
+                units.append(unit)
+        alone = [[u] for u in units if u.alone]
+        shared = [u for u in units if not u.alone]
+        count = max(min(self.jobs, len(shared) // 20 or 1), -(-len(shared) // self.batch_size)) if shared else 0
+        batches = alone + [shared[i::count] for i in range(count)]
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            for done in pool.map(self._compile_batch, batches):
+                for index, result in done:
+                    results[index] = result
+        return [r if r is not None else CompileResult(UNKNOWN, ["compile: not judged"]) for r in results]
+
+    def _compile_batch(self, units: list[Unit]) -> list[tuple[int, CompileResult]]:
+        folder = Path(tempfile.mkdtemp(prefix="batch-", dir=self._tmp))
+        _, context_dll, context_ns = self._context or ("", None, set())
+        extra = [context_dll] if context_dll is not None else []
+        for u in units:
+            (folder / u.file_name).write_text(wrap_unit(u, context_ns), encoding="utf-8")
+        out: list[tuple[int, CompileResult]] = []
+        remaining = list(units)
+        while remaining:
+            try:
+                rc, output = run_mcs(self.mcs, _mcs_args(self.ref, extra, "batch.dll") +
+                                     [u.file_name for u in remaining], folder, MCS_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                out += [(u.index, CompileResult(UNKNOWN, [f"compile: mcs took over {MCS_TIMEOUT_S} s"]))
+                        for u in remaining]
+                break
+            if rc == 0:  # a clean call: every body of every remaining file was checked
+                out += [(u.index, CompileResult(PASS, [])) for u in remaining]
+                break
+            errors, bare = parse_mcs_output(output)
+            by_file: dict[str, list] = {}
+            for e in errors:
+                by_file.setdefault(e.file, []).append(e)
+            failing = [u for u in remaining if u.file_name in by_file]
+            if not failing:
+                why = "; ".join(bare[:2]) or output.strip()[-300:]
+                out += [(u.index, CompileResult(UNKNOWN, [f"compile: mcs failed without naming a file: {why}"]))
+                        for u in remaining]
+                break
+            for u in failing:
+                out.append((u.index, self._judge_errors(u, by_file[u.file_name])))
+            remaining = [u for u in remaining if u.file_name not in by_file]
+        shutil.rmtree(folder, ignore_errors=True)
+        return out
+
+    def _judge_errors(self, unit: Unit, errors: list) -> CompileResult:
+        judged = [self.classifier.classify(e, unit) for e in errors]
+        fails = [j for j in judged if j.fail]
+        if fails:
+            reasons = [j.text for j in fails[:MAX_REASONS]]
+            if len(fails) > MAX_REASONS:
+                reasons.append(f"... and {len(fails) - MAX_REASONS} more error(s)")
+            return CompileResult(FAIL, reasons)
+        kinds = sorted({j.kind for j in judged})
+        reasons = [f"compile: {len(judged)} error(s), none of them certain ({', '.join(kinds)})"]
+        reasons += [j.text for j in judged[:MAX_REASONS - 1]]
+        return CompileResult(UNKNOWN, reasons)
+
+
+@lru_cache(maxsize=1)
+def _hand_types():
+    return read_hand_types(HAND_PATH.read_text(encoding="utf-8"))
+
+
+def context_sources(files: Sequence) -> list[str]:
+    """C# text of the plugin's context files (FileDecls): usings, namespace, classes."""
+    out = []
+    for f in files:
+        tops = [c for c in f.classes if not c.outer]
+        if not tops:
+            continue
+        usings = "".join((u if u.strip().startswith(("using", "global")) else f"using {u};") + "\n" for u in f.usings)
+        by_ns: dict[str, list[str]] = {}
+        for c in tops:
+            by_ns.setdefault(c.namespace, []).append(c.text)
+        body = "".join((f"namespace {ns}\n{{\n" + "\n".join(texts) + "\n}\n") if ns else "\n".join(texts) + "\n"
+                       for ns, texts in by_ns.items())
+        out.append(usings + body)
+    return out

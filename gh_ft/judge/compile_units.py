@@ -1,0 +1,239 @@
+"""One judged file, made ready for a shared mcs call (pure; no compiler here).
+
+Why wrap: many files go to one compiler call, and two of them may declare the same class
+(every model answer is `DivideCurveComponent`). Each file therefore gets its own outer
+namespace, `namespace GhFtU7 { ... }`, with `#line 1` so that errors keep the file's own
+line numbers; its `using` directives then need `global::` so that they still mean the
+SDK's namespaces rather than ones nested in the wrapper. A file the wrapper would change
+the meaning of (preprocessor `#define`, assembly attributes, a namespace of its own named
+like the SDK's) is compiled alone, unwrapped.
+
+Also here: the scan for C# newer than mcs understands (mcs 6.x parses C# 7.x without
+local functions, `case ... when` and type patterns in `case` labels), so such files are
+"unknown" with the feature named, and the facts about the file's classes that the error
+classifier needs.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import tree_sitter
+
+from gh_ft.csharp.parse import parse_tree
+
+WRAP_PREFIX = "GhFtU"
+SDK_ROOTS = ("Rhino", "Grasshopper", "GH_IO", "System", "Microsoft", "GhFtRef", "Eto")
+
+# node type -> the feature, for C# that mcs (C# 7.x, partly) cannot parse.
+_FEATURE_NODES = {
+    "switch_expression": "a switch expression (C# 8)",
+    "negated_pattern": "a `not` pattern (C# 9)",
+    "and_pattern": "an `and` pattern (C# 9)",
+    "or_pattern": "an `or` pattern (C# 9)",
+    "relational_pattern": "a relational pattern (C# 9)",
+    "parenthesized_pattern": "a parenthesized pattern (C# 9)",
+    "recursive_pattern": "a property or positional pattern (C# 8)",
+    "list_pattern": "a list pattern (C# 11)",
+    "record_declaration": "a record (C# 9)",
+    "implicit_object_creation_expression": "target-typed `new()` (C# 9)",
+    "range_expression": "a range `a..b` (C# 8)",
+    "with_expression": "a `with` expression (C# 9)",
+    "file_scoped_namespace_declaration": "a file-scoped namespace (C# 10)",
+    "raw_string_literal": "a raw string literal (C# 11)",
+    "collection_expression": "a collection expression (C# 12)",
+    "function_pointer_type": "a function pointer (C# 9)",
+    "scoped_type": "`scoped` (C# 11)",
+    "preproc_nullable": "`#nullable` (C# 8)",
+    "local_function_statement": "a local function (C# 7, which mcs does not implement)",
+}
+_QUERY_SOURCE = "\n".join(f"({t}) @{t}" for t in _FEATURE_NODES) + """
+(switch_section (when_clause) @case_guard)
+(switch_section [(declaration_pattern) (type_pattern) (var_pattern)] @case_type_pattern)
+(prefix_unary_expression "^" @index_from_end)
+(accessor_declaration "init" @init_accessor)
+(assignment_expression operator: "??=" @null_assign)
+(local_declaration_statement "using" @using_declaration)
+(using_directive "global" @global_using)
+(interpolation_start) @interpolation_start
+(foreach_statement left: (tuple_pattern) @foreach_deconstruction)
+(class_declaration (parameter_list) @primary_constructor)
+(struct_declaration (parameter_list) @primary_constructor)
+(lambda_expression (modifier) @static_lambda)
+(nullable_type type: (predefined_type) @nullable_reference)
+(using_directive) @using
+(namespace_declaration name: (_) @namespace)
+(preproc_define) @define
+(preproc_undef) @define
+(extern_alias_directive) @define
+(global_attribute) @define
+(alias_qualified_name) @global_ref
+"""
+_MORE_FEATURES = {
+    "case_guard": "a `case ... when` guard (C# 7, which mcs does not implement)",
+    "case_type_pattern": "a type pattern in a `case` label (C# 7, which mcs does not implement)",
+    "index_from_end": "an index from the end `^i` (C# 8)",
+    "init_accessor": "an `init` accessor (C# 9)",
+    "null_assign": "`??=` (C# 8)",
+    "using_declaration": "a `using` declaration (C# 8)",
+    "global_using": "`global using` (C# 10)",
+    "foreach_deconstruction": "deconstruction in `foreach` (not implemented by mcs)",
+    "primary_constructor": "a primary constructor (C# 12)",
+    "static_lambda": "a `static` lambda (C# 9)",
+    "nullable_reference": "a nullable reference type (C# 8)",
+}
+_query_cache: list[tree_sitter.Query] = []
+
+
+def _query() -> tree_sitter.Query:
+    if not _query_cache:
+        from gh_ft.csharp.parse import _LANGUAGE
+        _query_cache.append(tree_sitter.Query(_LANGUAGE, _QUERY_SOURCE))
+    return _query_cache[0]
+
+
+def _captures(root: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
+    q = _query()
+    if hasattr(tree_sitter, "QueryCursor"):
+        return tree_sitter.QueryCursor(q).captures(root)
+    return q.captures(root)
+
+
+def _text(node: tree_sitter.Node | None) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
+
+
+@dataclass
+class ClassInfo:
+    """What the error classifier needs about one class of the file."""
+    name: str
+    full: str                 # with the file's namespaces, without the wrapper
+    first_line: int
+    last_line: int
+    base: str | None          # the first base as written (may be an interface)
+    partial: bool
+    usings: tuple[str, ...] = ()  # the file's using directives, for resolving `base`
+
+
+@dataclass
+class Unit:
+    index: int
+    code: str
+    features: list[str]                 # newer C# than mcs: the file is "unknown"
+    alone: bool                         # compile in a call of its own, unwrapped
+    namespace: str                      # the wrapper namespace ('' when alone)
+    usings: list[str]
+    declared_namespaces: set[str]
+    classes: list[ClassInfo] = field(default_factory=list)
+    global_edits: list[int] = field(default_factory=list)   # byte offsets where `global::` goes
+
+    @property
+    def file_name(self) -> str:
+        return f"u{self.index:05d}.cs"
+
+    def class_at(self, line: int) -> ClassInfo | None:
+        inside = [c for c in self.classes if c.first_line <= line <= c.last_line]
+        return max(inside, key=lambda c: c.first_line) if inside else None
+
+    def class_named(self, name: str) -> ClassInfo | None:
+        simple = name.rsplit(".", 1)[-1].split("<")[0]
+        return next((c for c in self.classes if c.name == simple), None)
+
+    def strip(self, text: str) -> str:
+        """Drop the wrapper namespace from names in mcs messages."""
+        return text.replace(self.namespace + ".", "") if self.namespace else text
+
+
+def prepare_unit(index: int, code: str, tree: tree_sitter.Tree | None = None) -> Unit:
+    tree = tree or parse_tree(code)
+    caps = _captures(tree.root_node)
+    features = []
+    for name, nodes in caps.items():
+        if name in _FEATURE_NODES:
+            features.append(_FEATURE_NODES[name])
+        elif name in _MORE_FEATURES:
+            if name == "nullable_reference" and not any(_text(n) in ("string", "object") for n in nodes):
+                continue
+            features.append(_MORE_FEATURES[name])
+        elif name == "interpolation_start" and any(_text(n).startswith("@") for n in nodes):
+            features.append("an `@$` interpolated verbatim string (C# 8)")
+    usings = [n for n in caps.get("using", []) if n.parent is not None and n.parent.type in
+              ("compilation_unit", "declaration_list", "namespace_declaration")]
+    declared = set()
+    for n in caps.get("namespace", []):
+        parts = _namespace_of(n.parent) if n.parent is not None else []
+        full = ".".join(parts)
+        declared.update(".".join(full.split(".")[:i]) for i in range(1, full.count(".") + 2))
+    roots = {d.split(".")[0] for d in declared}
+    global_refs = {_text(n).split("::", 1)[1].split(".")[0] for n in caps.get("global_ref", []) if "::" in _text(n)}
+    alone = bool(caps.get("define")) or bool(roots & set(SDK_ROOTS)) or bool(global_refs & roots)
+    classes = _classes(tree.root_node)
+    alone = alone or any(c.full.split(".")[0] in SDK_ROOTS for c in classes)
+    edits = []
+    own = declared | {c.full for c in classes}
+    for n in usings:
+        target = next((c for c in n.named_children if c.type in ("identifier", "qualified_name", "generic_name")
+                       and c != n.child_by_field_name("name")), None)
+        if target is not None and re.sub(r"\s+", "", _text(target)) not in own:
+            edits.append(target.start_byte)  # what this very file declares lives inside the wrapper too
+    using_texts = [_using_text(n) for n in usings]
+    for c in classes:
+        c.usings = tuple(using_texts)
+    return Unit(index, code, sorted(set(features)), alone, "" if alone else f"{WRAP_PREFIX}{index}",
+                using_texts, declared, classes, edits)
+
+
+def _namespace_of(node: tree_sitter.Node) -> list[str]:
+    parts: list[str] = []
+    n: tree_sitter.Node | None = node
+    while n is not None:
+        if n.type == "namespace_declaration":
+            parts.insert(0, _text(n.child_by_field_name("name")))
+        n = n.parent
+    return parts
+
+
+def _using_text(node: tree_sitter.Node) -> str:
+    text = re.sub(r"\s+", " ", _text(node)).strip().rstrip(";")
+    return re.sub(r"^using\s+", "", text)
+
+
+def _classes(root: tree_sitter.Node) -> list[ClassInfo]:
+    out: list[ClassInfo] = []
+    stack = [(root, "")]
+    while stack:
+        node, prefix = stack.pop()
+        for c in node.named_children:
+            if c.type == "namespace_declaration":
+                name = _text(c.child_by_field_name("name"))
+                body = c.child_by_field_name("body")
+                if body is not None:
+                    stack.append((body, f"{prefix}.{name}" if prefix else name))
+            elif c.type in ("class_declaration", "struct_declaration", "interface_declaration"):
+                name = _text(c.child_by_field_name("name"))
+                full = f"{prefix}.{name}" if prefix else name
+                bases = next((b for b in c.named_children if b.type == "base_list"), None)
+                first = _text(bases.named_children[0]) if bases is not None and bases.named_children else None
+                partial = any(_text(m) == "partial" for m in c.children if m.type == "modifier")
+                out.append(ClassInfo(name, full, c.start_point[0] + 1, c.end_point[0] + 1, first, partial))
+                body = c.child_by_field_name("body")
+                if body is not None:
+                    stack.append((body, full))
+            elif c.type in ("declaration_list",):
+                stack.append((c, prefix))
+    return out
+
+
+def wrap_unit(unit: Unit, external_namespaces: set[str] = frozenset()) -> str:
+    """The text handed to mcs: `namespace GhFtU<i> { using global::<ns>; ... #line 1 <code> }`,
+    with `global::` before the file's using targets. `external_namespaces`: namespaces other
+    assemblies (the plugin's context) define; those the file declares are opened too, since
+    the file may use their types without a using (same namespace, other file)."""
+    if unit.alone:
+        return unit.code
+    data = unit.code.encode("utf-8")
+    for pos in sorted(unit.global_edits, reverse=True):
+        data = data[:pos] + b"global::" + data[pos:]
+    opens = "".join(f"using global::{ns};" for ns in sorted(unit.declared_namespaces & set(external_namespaces)))
+    return (f"namespace {unit.namespace} {{ {opens}\n#line 1\n" + data.decode("utf-8", "replace")
+            + "\n#line default\n}\n")

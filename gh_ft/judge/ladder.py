@@ -1,0 +1,365 @@
+"""The validation ladder: each stage gives a verdict and reasons.
+
+(a) extract the code from a model reply, (b) syntax (tree-sitter; truncation told
+apart), (c) structure: a component class by the collector's own definition, its
+required overrides, a valid GUID, constant strings in `base(...)`, parameters read and
+written consistently, (d) API surface against the SDK index, (e) compile with mcs
+against a reference assembly generated from the same index (compile.py), many files per
+compiler call (`judge_many`). What one file cannot decide (overrides inherited from an
+unknown base, what the reference assembly cannot know) is "unknown", never "fail". The
+ladder stops at the first failing stage; without mcs it stops after (d) and says so.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from gh_ft.csharp.components import GRASSHOPPER_COMPONENT_BASES, Component, find_components
+from gh_ft.csharp.declarations import ClassDecl, FileDecls, read_declarations
+from gh_ft.csharp.lexer import mask_non_code
+from gh_ft.csharp.parse import error_count, parse_tree
+
+PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
+REQUIRED_OVERRIDES = ("RegisterInputParams", "RegisterOutputParams", "SolveInstance", "ComponentGuid")
+
+_FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w#+.-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.S | re.M)
+_CODE_START_RE = re.compile(r"^[ \t]*(using\s+[\w.]+\s*;|namespace\s+[\w.]+|(\[[^\]\n]+\]\s*)*(public|internal|sealed|"
+                            r"abstract|partial)?\s*(sealed\s+|abstract\s+|partial\s+)*class\s+\w+)", re.M)
+_CLASS_WORD_RE = re.compile(r"\bclass\s+\w+")
+_DA_CALL_RE = re.compile(r"\bDA\s*\.\s*(GetData|GetDataList|GetDataTree|SetData|SetDataList|SetDataTree)"
+                         r"\s*(?:<[^>()]*>)?\s*\(\s*(\"[^\"]*\"|\d+)")
+
+
+@dataclass
+class StageResult:
+    stage: str
+    verdict: str
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Judgement:
+    code: str
+    stages: list[StageResult]
+    notes: list[str] = field(default_factory=list)   # e.g. why a stage was skipped
+    tree: object = field(default=None, repr=False, compare=False)  # the parsed code, for the compile stage
+
+    @property
+    def verdict(self) -> str:
+        verdicts = [s.verdict for s in self.stages]
+        return FAIL if FAIL in verdicts else UNKNOWN if UNKNOWN in verdicts else PASS
+
+    @property
+    def stage(self) -> str:
+        """The failing stage, else the last stage reached."""
+        for s in self.stages:
+            if s.verdict == FAIL:
+                return s.stage
+        return self.stages[-1].stage if self.stages else "extract"
+
+    @property
+    def reasons(self) -> list[str]:
+        failing = [s for s in self.stages if s.verdict == FAIL]
+        chosen = failing or [s for s in self.stages if s.verdict == UNKNOWN]
+        return [r for s in chosen for r in s.reasons] + self.notes
+
+    def passed(self, stage: str) -> bool:
+        return any(s.stage == stage and s.verdict != FAIL for s in self.stages)
+
+    def to_dict(self, path: str | None = None) -> dict:
+        d = {"verdict": self.verdict, "stage": self.stage, "reasons": self.reasons,
+             "stages": {s.stage: s.verdict for s in self.stages}}
+        return {"path": path, **d} if path is not None else d
+
+
+# ---- (a) extract ----------------------------------------------------------------------
+
+def extract_code(reply: str) -> str:
+    """The C# in a model reply: fenced blocks (the one holding a class wins, several are
+    joined), else the text from the first `using`/`namespace`/`class` line on."""
+    blocks = [(lang.lower(), body) for _, lang, body in _FENCE_RE.findall(reply)]
+    code_blocks = [b for lang, b in blocks if lang in ("", "cs", "csharp", "c#")]
+    with_class = [b for b in code_blocks if re.search(r"\bclass\s+\w+", b)]
+    if with_class:
+        return "\n\n".join(b.rstrip() for b in with_class) + "\n"
+    if code_blocks:
+        return "\n\n".join(b.rstrip() for b in code_blocks) + "\n"
+    m = _CODE_START_RE.search(reply)
+    return reply[m.start():] if m else reply
+
+
+def _holds_class(code: str, tree=None) -> bool:
+    """A `class` declaration outside comments and strings. A clean parse answers from its
+    tree; otherwise (or without a tree) the lexer masks comments and strings first."""
+    if not _CLASS_WORD_RE.search(code):
+        return False
+    if tree is not None and not tree.root_node.has_error:
+        return any(_class_nodes(tree.root_node))
+    return bool(_CLASS_WORD_RE.search(mask_non_code(code)))
+
+
+def _class_nodes(node):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "class_declaration":
+            yield n
+            return
+        if n.type in ("compilation_unit", "namespace_declaration", "declaration_list",
+                      "file_scoped_namespace_declaration"):
+            stack.extend(n.named_children)
+
+
+def _extract_verdict(code: str, tree=None) -> StageResult:
+    if not code.strip():
+        return StageResult("extract", FAIL, ["the reply holds no code"])
+    if not _holds_class(code, tree):
+        return StageResult("extract", FAIL, ["the reply holds no C# class"])
+    return StageResult("extract", PASS)
+
+
+def stage_extract(reply: str) -> tuple[StageResult, str]:
+    code = extract_code(reply)
+    return _extract_verdict(code), code
+
+
+# ---- (b) syntax -----------------------------------------------------------------------
+
+def _first_error(node) -> tuple[int, int, str] | None:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.is_error or n.is_missing:
+            kind = f"missing {n.type}" if n.is_missing else "unexpected text"
+            return n.start_point[0] + 1, n.start_point[1] + 1, kind
+        if n.has_error:
+            stack.extend(reversed(n.children))
+    return None
+
+
+def stage_syntax(code: str, tree=None) -> StageResult:
+    tree = tree if tree is not None else parse_tree(code)
+    if not tree.root_node.has_error:
+        return StageResult("syntax", PASS)
+    masked = mask_non_code(code)
+    depth = masked.count("{") - masked.count("}")
+    if depth > 0:
+        return StageResult("syntax", FAIL, [f"truncated: {depth} unclosed brace(s) at the end of the code"])
+    where = _first_error(tree.root_node)
+    line, col, kind = where if where else (0, 0, "error")
+    return StageResult("syntax", FAIL, [f"syntax error at line {line}, column {col} ({kind}); "
+                                        f"{error_count(tree.root_node)} error node(s)"])
+
+
+# ---- (c) structure --------------------------------------------------------------------
+
+def _valid_guid(text: str | None) -> bool:
+    if not text:
+        return False
+    try:
+        return uuid.UUID(text.strip("{}")).int != 0
+    except ValueError:
+        return False
+
+
+def _param_refs(decl: ClassDecl) -> tuple[list[str], list[str]]:
+    """Index or "name" arguments of DA.Get*/DA.Set* calls, as written."""
+    gets, sets = [], []
+    for m in _DA_CALL_RE.finditer(decl.text):  # names are string literals: match the real text
+        (gets if m.group(1).startswith("Get") else sets).append(m.group(2))
+    return gets, sets
+
+
+def _check_params(comp: Component, reasons: list[str], unknowns: list[str]) -> None:
+    decl = comp.decl
+    own_inputs = decl.inputs if decl.inputs is not None else (comp.inputs or None)
+    own_outputs = decl.outputs if decl.outputs is not None else (comp.outputs or None)
+    if "SolveInstance" not in decl.methods:
+        return
+    gets, sets = _param_refs(decl)
+    for refs, params, side, verb in ((gets, comp.inputs, "input", "read"), (sets, comp.outputs, "output", "set")):
+        known = own_inputs if side == "input" else own_outputs
+        if known is None and not params:
+            if refs:
+                unknowns.append(f"{side}s are registered outside this file: their use cannot be checked")
+            continue
+        names = [p.name for p in params]
+        used: set[int] = set()
+        for ref in refs:
+            if ref.startswith('"'):
+                name = ref.strip('"')
+                if name not in names:
+                    reasons.append(f"SolveInstance {verb}s {side} \"{name}\", which is not registered "
+                                   f"(registered: {', '.join(names) or 'none'})")
+                else:
+                    used.add(names.index(name))
+            else:
+                i = int(ref)
+                if i >= len(params):
+                    reasons.append(f"SolveInstance {verb}s {side} index {i}, but only {len(params)} {side}(s) "
+                                   "are registered")
+                else:
+                    used.add(i)
+        for i, p in enumerate(params):
+            if i not in used:
+                reasons.append(f"{side} {i} \"{p.name}\" is registered but never {verb} in SolveInstance")
+
+
+def stage_structure(code: str, context: Sequence[FileDecls] = ()) -> StageResult:
+    """`context`: declarations of the plugin's other files (its own base classes), so a
+    component deriving from them can be judged; without it their members are unknown."""
+    decls = read_declarations("<reply>", code)
+    components = [c for c in find_components([decls, *context]) if c.file is decls]
+    if not components:
+        bases = sorted({b for c in decls.classes for b in c.bases[:1]})
+        return StageResult("structure", FAIL, ["no Grasshopper component class (a non-abstract class deriving from "
+                                               "GH_Component or GH_TaskCapableComponent<T>)"
+                                               + (f"; bases seen: {', '.join(bases)}" if bases else "")])
+    reasons: list[str] = []
+    unknowns: list[str] = []
+    for comp in components:
+        decl = comp.decl
+        direct = not comp.foreign_base and len(comp.chain) == 1 and comp.root_base in GRASSHOPPER_COMPONENT_BASES
+        # Known through context: the local chain up to a Grasshopper base is all in view.
+        resolved = not comp.foreign_base
+        present = set(decl.methods) | set(decl.overrides)
+        for base_name in comp.chain[:-1]:
+            found = next((c for f in context for c in f.classes if c.name == base_name), None)
+            if found is not None:
+                present |= set(found.methods) | set(found.overrides)
+        missing = [m for m in REQUIRED_OVERRIDES if m not in present and not (m == "ComponentGuid" and comp.guid)]
+        if missing and resolved:
+            reasons.append(f"{decl.name} lacks {', '.join(missing)}")
+        elif missing:
+            unknowns.append(f"{decl.name} may inherit {', '.join(missing)} from {comp.chain[0]}, defined elsewhere")
+        if direct or comp.guid is not None or "ComponentGuid" in present:
+            if not _valid_guid(comp.guid):
+                reasons.append(f"{decl.name}: ComponentGuid is not a valid, non-zero GUID literal")
+        if direct:
+            args = [comp.name, comp.nickname, comp.description, comp.category, comp.subcategory]
+            if any(a is None for a in args):
+                reasons.append(f"{decl.name}: base(...) needs five constant strings (name, nickname, description, "
+                               "category, subcategory)")
+        _check_params(comp, reasons, unknowns)
+    if reasons:
+        return StageResult("structure", FAIL, reasons)
+    return StageResult("structure", UNKNOWN if unknowns else PASS, unknowns)
+
+
+# ---- the ladder ---------------------------------------------------------------------
+
+def _api_stage() -> Callable[[str, object], StageResult] | None:
+    try:
+        from gh_ft.judge.api_check import check_api
+    except ImportError:
+        return None
+
+    def run(code: str, tree=None) -> StageResult:
+        result = check_api(code, tree=tree)
+        return StageResult("api", result.verdict, list(result.reasons))
+
+    return run
+
+
+def _judge_to_api(reply: str, stop_after: str | None, context: Sequence[FileDecls]) -> Judgement:
+    """Stages (a) to (d); the code is parsed once and the tree shared by the stages."""
+    code = extract_code(reply)
+    tree = parse_tree(code) if code.strip() else None
+    stages = [_extract_verdict(code, tree)]
+    steps: list[tuple[str, Callable[[], StageResult]]] = [
+        ("syntax", lambda: stage_syntax(code, tree)), ("structure", lambda: stage_structure(code, context))]
+    api = _api_stage()
+    if api is not None:
+        steps.append(("api", lambda: api(code, tree)))
+    for name, run in steps:
+        if stages[-1].verdict == FAIL or (stop_after and stages[-1].stage == stop_after):
+            break
+        stages.append(run())
+    return Judgement(code, stages, tree=tree)
+
+
+_compiler_lock = threading.Lock()
+_compilers: dict[str, object] = {}
+
+
+def _compiler(mcs: str | None, progress: Callable[[str], None] | None):
+    """A compiler kept for the process (its reference assembly and context assembly are
+    reused across calls); raises CompileUnavailable without mcs."""
+    from gh_ft.judge.compile import INSTALL_HINT, Compiler, CompileUnavailable, find_mcs
+
+    path = mcs if mcs is not None else find_mcs()
+    if not path:
+        raise CompileUnavailable(f"mcs not installed ({INSTALL_HINT})")
+    if path not in _compilers:
+        import atexit
+
+        _compilers[path] = Compiler(path, progress=progress)
+        atexit.register(_compilers[path].close)
+    return _compilers[path]
+
+
+def judge_many(replies: Sequence[str], stop_after: str | None = None, context: Sequence[FileDecls] = (),
+               compile: bool = True, mcs: str | None = None,
+               progress: Callable[[str], None] | None = None) -> list[Judgement]:
+    """The ladder on many replies (or files' texts); the compile stage runs them in shared
+    mcs calls. `mcs`: the compiler to use (default: `mcs` on PATH; "" means none)."""
+    judgements = [_judge_to_api(r, stop_after, context) for r in replies]
+    if not compile or stop_after in ("extract", "syntax", "structure", "api"):
+        return judgements
+    todo = [j for j in judgements if j.stages[-1].verdict != FAIL and j.stages[-1].stage == "api"]
+    if not todo:
+        return judgements
+    from gh_ft.judge.compile import CompileUnavailable, context_sources
+
+    with _compiler_lock:
+        try:
+            compiler = _compiler(mcs, progress)
+            compiler.set_context(context_sources(context))
+            results = compiler.compile([j.code for j in todo], [j.tree for j in todo])
+        except CompileUnavailable as e:
+            for j in todo:
+                j.notes.append(f"compile stage skipped: {e}")
+            return judgements
+    for j, r in zip(todo, results):
+        j.stages.append(StageResult("compile", r.verdict, r.reasons))
+    return judgements
+
+
+def judge(reply: str, stop_after: str | None = None, context: Sequence[FileDecls] = (), compile: bool = True,
+          mcs: str | None = None) -> Judgement:
+    """Run the ladder on a model reply (or a file's text) until a stage fails."""
+    return judge_many([reply], stop_after, context, compile, mcs)[0]
+
+
+def judge_files(paths: Sequence, context_dirs: Sequence = (), compile: bool = True,
+                progress: Callable[[str], None] | None = None) -> list[dict]:
+    """`gh-ft judge`: the ladder on files (all compiled in shared mcs calls), one dict per
+    file: {"path", "verdict", "stage", "reasons", "stages"}; unreadable files fail at "read"."""
+    from pathlib import Path
+
+    from gh_ft.collect.sources import NotText, decode_text
+    from gh_ft.csharp.declarations import read_declarations
+
+    context = []
+    for folder in context_dirs:
+        for src in sorted(Path(folder).rglob("*.cs")):
+            try:
+                context.append(read_declarations(str(src), decode_text(src.read_bytes())[0]))
+            except (OSError, NotText):
+                continue
+    texts: dict[int, str] = {}
+    results: list[dict | None] = []
+    for i, f in enumerate(paths):
+        try:
+            texts[i] = decode_text(Path(f).read_bytes())[0]
+            results.append(None)
+        except (OSError, NotText) as e:
+            results.append({"path": str(f), "verdict": FAIL, "stage": "read", "reasons": [str(e)]})
+    order = sorted(texts)
+    judged = judge_many([texts[i] for i in order], context=context, compile=compile, progress=progress)
+    for i, j in zip(order, judged):
+        results[i] = j.to_dict(str(paths[i]))
+    return [r for r in results if r is not None]

@@ -41,9 +41,14 @@ demo: $(VENV)/.installed out/tiny-model/config.json
 test: system $(VENV)/.installed
 	$(PY) -m pytest -q
 
+# The fast tier for the edit-test loop: everything but the tests marked slow (training,
+# export, builds, the kill test).
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -q -m "not slow"
+
 bench: $(VENV)/.installed
 	$(PY) benchmarks/collect.py
 	$(PY) benchmarks/neardup.py
 	$(PY) benchmarks/judge.py
 
-.PHONY: install system demo test bench
+.PHONY: install system demo test test-fast bench

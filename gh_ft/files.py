@@ -6,6 +6,7 @@ file or the new one, never half of either.
 """
 from __future__ import annotations
 
+from gh_ft.errors import EXIT_BUSY, GhFtError
 import contextlib
 import errno
 import fcntl
@@ -123,7 +124,9 @@ def read_jsonl(path: Path | str) -> Iterator[dict[str, Any]]:
             yield row
 
 
-class LockBusy(RuntimeError):
+class LockBusy(GhFtError, RuntimeError):
+    exit_code = EXIT_BUSY
+
     pass
 
 

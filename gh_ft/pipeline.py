@@ -18,17 +18,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 from gh_ft import __version__
-from gh_ft.files import atomic_write_json, sha256_if_file
+from gh_ft.files import atomic_write_json
 from gh_ft.settings import Settings
-from gh_ft.stages import base_model_fingerprint, files_digest, fingerprint, tree_digest
+from gh_ft import stages
+from gh_ft.errors import GhFtError, StageFailed
 
 STAGES = ("collect", "check", "train", "merge", "export", "evaluate", "ollama")
 STATE_FILE = "pipeline.json"
 RAN, SKIPPED, FAILED, NOT_REACHED, UNAVAILABLE = "ran", "skipped", "failed", "not reached", "unavailable"
-
-
-class StageFailed(RuntimeError):
-    """A stage could not produce its outputs; the message says why and what to do."""
 
 
 @dataclass
@@ -107,32 +104,13 @@ class Pipeline:
         self.force = force
         self.with_ollama = ollama
         self.progress = progress
-        runs = settings.train.runs_dir
-        self.runs_dir = runs if runs.is_absolute() else settings.project_dir / runs
-        self.state = PipelineState(self.runs_dir / STATE_FILE)
+        self.state = PipelineState(settings.runs_dir / STATE_FILE)
         self.summary: dict[str, Any] = {}
         self.artifacts: dict[str, str] = {}
 
     # -- helpers
     def _fresh(self, stage: str, key: str) -> dict[str, str] | None:
         return None if self.force else self.state.fresh(stage, key)
-
-    @property
-    def data_dir(self) -> Path:
-        d = self.s.data_dir
-        return d if d.is_absolute() else self.s.project_dir / d
-
-    def _preset(self):
-        from gh_ft.train.config import load_preset
-        return load_preset(self.s.train.preset, self.s.project_dir)
-
-    def _base_model(self, preset) -> str:
-        from gh_ft.train.prepare import resolve_base_model
-        return resolve_base_model(preset, self.s)
-
-    def _template(self, name: str) -> Path:
-        from gh_ft.resources import find_file
-        return find_file(name, "templates", self.s.project_dir)
 
     def _run_dir(self) -> Path:
         run = self.state.data["stages"].get("train", {}).get("outputs", {}).get("run")
@@ -142,11 +120,10 @@ class Pipeline:
 
     # -- stages
     def collect(self) -> StageResult:
-        from gh_ft.collect import collect
         from gh_ft.progress import progress_bar
 
         with progress_bar("extracting", enabled=self.progress) as advance:
-            report = collect(self.s.collect, progress=advance)
+            report = stages.collect(self.s, progress=advance)
         out = report.out
         counts = dict(report.counts)
         feedback = out / "feedback.jsonl"
@@ -162,16 +139,10 @@ class Pipeline:
                            ("sources unchanged; " if report.unchanged else "") + detail, artifacts=arts)
 
     def check(self) -> StageResult:
-        from gh_ft.train.check import run_check
-
-        preset = self._preset()
-        base = self._base_model(preset)
-        key = fingerprint(files_digest(self.data_dir, ["train.jsonl", "test.jsonl", "feedback.jsonl", "docs.jsonl"]),
-                          sha256_if_file(preset.path), base_model_fingerprint(base), self.s.train.include_docs,
-                          self.s.collect.near_duplicate_threshold)
+        key = stages.check_key(self.s)
         if self._fresh("check", key) is not None:
             return StageResult("check", SKIPPED, "dataset, preset and tokenizer unchanged")
-        report = run_check(self.s)
+        report = stages.check(self.s)
         if not report.ok:
             raise StageFailed("the dataset check found errors:\n" + report.render_text())
         self.state.record("check", key, {})
@@ -179,23 +150,14 @@ class Pipeline:
         return StageResult("check", RAN, f"ok, {warnings} warning(s)" if warnings else "ok")
 
     def train(self) -> StageResult:
-        from gh_ft.train.run import train_run
-
-        preset = self._preset()
-        base = self._base_model(preset)
-        from gh_ft.train.prepare import include_docs
-        names = ["train.jsonl", "feedback.jsonl"] + (["docs.jsonl"] if include_docs(preset, self.s) else [])
-        from gh_ft.train.config import TEMPLATE_NAME
-        key = fingerprint(files_digest(self.data_dir, names), sha256_if_file(preset.path),
-                          sha256_if_file(self._template(TEMPLATE_NAME)), base_model_fingerprint(base),
-                          self.s.train.launcher, self.s.train.launcher_args)
+        key = stages.train_key(self.s)
         done = self._fresh("train", key)
         if done is not None:
             run = Path(done["run"])
             self._note_training(run)
             return StageResult("train", SKIPPED, f"data, preset, template and base model unchanged: {run.name}",
                                artifacts=self._run_artifacts(run))
-        result = train_run(self.s, [], argv=["gh-ft", "run"], echo=_EchoWriter(self.echo))
+        result = stages.train(self.s, argv=["gh-ft", "run"], echo=_EchoWriter(self.echo))
         if result.exit_code != 0:
             raise StageFailed(f"training failed (exit {result.exit_code}); log: {result.paths.log}")
         run = result.paths.root
@@ -220,31 +182,24 @@ class Pipeline:
         return arts
 
     def merge(self) -> StageResult:
-        from gh_ft.train.run import merge_run
-
         run = self._run_dir()
-        key = fingerprint(str(run))
+        key = stages.merge_key(run)
         merged = run / "output" / "merged"
         if self._fresh("merge", key) is not None:
             return StageResult("merge", SKIPPED, "run unchanged", artifacts={"merged model": str(merged)})
-        merged = merge_run(self.s, str(run), echo=_EchoWriter(self.echo))
+        merged = stages.merge(self.s, str(run), echo=_EchoWriter(self.echo))
         self.state.record("merge", key, {"merged": str(merged / "config.json")})
         return StageResult("merge", RAN, str(merged), artifacts={"merged model": str(merged)})
 
     def export(self) -> StageResult:
-        from gh_ft.export.gguf import export_gguf
-        from gh_ft.export.modelfile import MODELFILE_TEMPLATE, write_modelfile_for_export
+        from gh_ft.export.modelfile import write_modelfile_for_export
 
         run = self._run_dir()
-        e, o = self.s.export, self.s.ollama
-        template = self._template(MODELFILE_TEMPLATE)
-        key = fingerprint(str(run), e.outtype, e.quantizations, str(e.llama_cpp_dir or ""),
-                          sha256_if_file(template), o.quantization, o.temperature, o.num_ctx)
+        key = stages.export_key(self.s, run)
         done = self._fresh("export", key)
         if done is not None:
             return StageResult("export", SKIPPED, "run and export settings unchanged", artifacts=done)
-        exported = export_gguf(run, outtype=e.outtype, quantizations=tuple(e.quantizations),
-                               llama_cpp_dir=e.llama_cpp_dir)
+        exported = stages.export(self.s, str(run))
         modelfile = write_modelfile_for_export(exported, self.s)
         arts = {f"gguf {exported.model.name}": str(exported.model)}
         for extra in (exported.base_model_gguf, exported.adapter):
@@ -258,17 +213,9 @@ class Pipeline:
                            artifacts=arts)
 
     def evaluate(self) -> StageResult:
-        from gh_ft.evaluate.backends import get_backend
-        from gh_ft.evaluate.run import evaluate, write_reports
-
         run = self._run_dir()
         ev = self.s.evaluate
-        merged = run / "output" / "merged"
-        context = [p if p.is_absolute() else self.s.project_dir / p for p in ev.context] or [self.s.collect.context_dir]
-        base = self._base_model(self._preset())
-        key = fingerprint(str(run), sha256_if_file(self.data_dir / "test.jsonl"), ev.backend, ev.max_new_tokens, ev.limit,
-                          ev.baseline, base if ev.baseline else None, tree_digest(context), __version__,
-                          sorted(self.artifacts.items()))
+        key = stages.evaluate_key(self.s, run, self.artifacts)
         out = run / "eval"
         done = self._fresh("evaluate", key)
         if done is not None:
@@ -278,12 +225,9 @@ class Pipeline:
             raise StageFailed(f"gh-ft run evaluates the merged model with the transformers backend; "
                               f"evaluate.backend={ev.backend!r} is for `gh-ft evaluate`")
         progress = (lambda message: self.echo(f"  {message}")) if self.progress else None
-        report = evaluate(self.data_dir, lambda: get_backend("transformers", str(merged)),
-                          baseline_backend=(lambda: get_backend("transformers", base)) if ev.baseline else None,
-                          limit=ev.limit, max_new_tokens=ev.max_new_tokens, context_files=context,
-                          progress=progress)
-        report["artifacts"] = {**self.artifacts}
-        paths = write_reports(report, out)
+        _, paths = stages.evaluate(self.s, model=str(run / "output" / "merged"), backend="transformers",
+                                   baseline=stages.base_model(self.s) if ev.baseline else None, out=out,
+                                   progress=progress, extra={"artifacts": {**self.artifacts}})
         arts = {f"report.{p.suffix[1:]}": str(p) for p in paths.values()}
         self.state.record("evaluate", key, arts)
         self._note_report(paths["json"])
@@ -306,7 +250,7 @@ class Pipeline:
         return "report written"
 
     def ollama(self) -> StageResult:
-        from gh_ft.export.ollama import OllamaError, OllamaUnreachable, create_model, list_models, resolve_host
+        from gh_ft.export.ollama import OllamaError, OllamaUnreachable, list_models
 
         if not self.with_ollama:
             return StageResult("ollama", SKIPPED, "not asked for (--no-ollama)")
@@ -315,14 +259,12 @@ class Pipeline:
         modelfile = export.get("Modelfile")
         if not modelfile:
             raise StageFailed("no Modelfile recorded by the export stage")
-        host = resolve_host(o.host)
-        key = fingerprint(sha256_if_file(Path(modelfile)), host, o.model_name,
-                          {k: sha256_if_file(Path(v)) for k, v in sorted(export.items()) if Path(v).is_file()})
+        key = stages.ollama_key(self.s, Path(modelfile), export)
         try:
             if self._fresh("ollama", key) is not None and any(
-                    m.split(":")[0] == o.model_name.split(":")[0] for m in list_models(host)):
-                return StageResult("ollama", SKIPPED, f"{o.model_name} already created from this export at {host}")
-            created = create_model(o.model_name, Path(modelfile), host=host)
+                    m.split(":")[0] == o.model_name.split(":")[0] for m in list_models(o.host)):
+                return StageResult("ollama", SKIPPED, f"{o.model_name} already created from this export at {o.host}")
+            created = stages.ollama_create(self.s, Path(modelfile))
         except OllamaUnreachable as e:
             return StageResult("ollama", UNAVAILABLE, f"{e}; create it later with `gh-ft ollama create`")
         except OllamaError as e:
@@ -332,15 +274,10 @@ class Pipeline:
                            artifacts={"ollama model": f"{created.name} at {created.host}"})
 
     # -- driver
-    def run(self, stages: tuple[str, ...] = STAGES) -> PipelineResult:
-        from gh_ft.collect import CollectError
-        from gh_ft.export import ExportError
-        from gh_ft.train.config import ConfigError
-        from gh_ft.train.run import TrainError
-
+    def run(self, names: tuple[str, ...] = STAGES) -> PipelineResult:
         results: list[StageResult] = []
         failed = False
-        for name in stages:
+        for name in names:
             if failed:
                 results.append(StageResult(name, NOT_REACHED))
                 continue
@@ -348,7 +285,7 @@ class Pipeline:
             t0 = time.monotonic()
             try:
                 result = getattr(self, name)()
-            except (StageFailed, CollectError, ConfigError, TrainError, ExportError, ValueError, OSError) as e:
+            except (GhFtError, ValueError, OSError) as e:
                 result = StageResult(name, FAILED, str(e))
                 failed = True
             except Exception as e:  # a bug or an error kind not foreseen: still stop here, with its trace

@@ -20,20 +20,20 @@ train:
 """
 
 
-def init_project(project_dir: Path, force: bool = False) -> list[str]:
+def init_project(folder: Path, force: bool = False) -> list[str]:
     """Copy templates/, configs/ and launchd/ (and write gh-ft.yml); never overwrite without force."""
     done: list[str] = []
     for kind in ("templates", "configs", "launchd"):
         source = packaged_dir(kind)
         for src in sorted(p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            dest = project_dir / kind / src.relative_to(source)
+            dest = folder / kind / src.relative_to(source)
             if dest.exists() and not force:
                 done.append(f"kept {dest} (exists; --force overwrites)")
                 continue
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, dest)
             done.append(f"wrote {dest}")
-    settings_file = project_dir / PROJECT_FILE
+    settings_file = folder / PROJECT_FILE
     if settings_file.exists() and not force:
         done.append(f"kept {settings_file} (exists)")
     else:

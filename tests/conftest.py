@@ -19,6 +19,18 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("AXOLOTL_DO_NOT_TRACK", "1")
 
 
+# Fixtures that train, build or export: a test that uses one (directly or through another
+# fixture) is in the slow tier. Modules listed here are slow as a whole.
+SLOW_FIXTURES = {"tiny_model_dir", "trained_run", "memorized_run", "exported_run", "pipeline_project", "real_loop"}
+SLOW_MODULES = {"test_train.py", "test_launch.py", "test_feedback_crash.py", "test_tiny_model.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     from gh_ft.train.tiny import build_tiny_model, read_corpus_texts

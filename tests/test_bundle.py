@@ -25,8 +25,7 @@ from ollama_standin import StandinOllama
 
 @pytest.fixture
 def modelfile(exported_run):
-    s = Settings()
-    s.ollama.quantization, s.ollama.temperature, s.ollama.num_ctx = "f32", 0.0, 512
+    s = Settings().replace(ollama={"quantization": "f32", "temperature": 0.0, "num_ctx": 512})
     return write_modelfile_for_export(exported_run.export, s)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from pathlib import Path
 
 import pytest
@@ -207,14 +206,15 @@ def test_transformers_backend_is_deterministic_with_the_seed(tiny_model_dir):
 
 
 def test_evaluate_tiny_model_tuned_vs_base(trained_run, tiny_model_dir, sample_dataset, tmp_path):
-    from gh_ft.evaluate.run import load_tasks, run_evaluate_command
+    from gh_ft import stages
+    from gh_ft.evaluate.run import load_tasks
+    from gh_ft.settings import load_settings
 
-    started = time.monotonic()
-    paths = run_evaluate_command(str(tiny_model_dir), "transformers", sample_dataset,
-                                 adapter=str(trained_run.paths.output_dir), baseline=str(tiny_model_dir),
-                                 limit=3, max_new_tokens=48, out=tmp_path / "eval", context=[SAMPLE_SRC])
-    elapsed = time.monotonic() - started
-    assert elapsed < 60, f"evaluation took {elapsed:.0f}s"
+    settings = load_settings(cwd=tmp_path, overrides={
+        "train": {"data_dir": sample_dataset},
+        "evaluate": {"backend": "transformers", "limit": 3, "max_new_tokens": 48, "context": [SAMPLE_SRC]}})
+    _, paths = stages.evaluate(settings, model=str(tiny_model_dir), adapter=str(trained_run.paths.output_dir),
+                               baseline=str(tiny_model_dir), out=tmp_path / "eval")
     assert all(p.is_file() for p in paths.values()) and set(paths) == {"json", "markdown", "html"}
 
     report = json.loads(paths["json"].read_text(encoding="utf-8"))

@@ -193,19 +193,24 @@ def _fake_tree(root: Path) -> Path:
     return root
 
 
-def test_find_converter_order(tmp_path, monkeypatch):
+def test_find_converter_order(tmp_path):
+    from gh_ft.settings import load_settings
+
     explicit, from_env = _fake_tree(tmp_path / "explicit"), _fake_tree(tmp_path / "env")
-    monkeypatch.setenv(ENV_VAR, str(from_env))
     assert find_converter(explicit).root == explicit.resolve()
-    tools = find_converter()
-    assert tools.root == from_env.resolve() and ENV_VAR in tools.origin
+    # $GH_FT_LLAMA_CPP reaches the converter through the settings, below a flag.
+    settings = load_settings(cwd=tmp_path, environ={ENV_VAR: str(from_env)})
+    assert settings.sources["export.llama_cpp_dir"] == f"env {ENV_VAR}"
+    tools = find_converter(settings.export.llama_cpp_dir)
+    assert tools.root == from_env.resolve()
     assert tools.env({"PYTHONPATH": "/x"})["PYTHONPATH"] == f"{from_env.resolve() / 'gguf-py'}{os.pathsep}/x"
+    flagged = load_settings(cwd=tmp_path, environ={ENV_VAR: str(from_env)}, overrides={"export": {"llama_cpp_dir": explicit}})
+    assert find_converter(flagged.export.llama_cpp_dir).root == explicit.resolve()
     (tmp_path / "empty").mkdir()
     with pytest.raises(ExportError, match=r"not a llama.cpp source tree \(missing convert_hf_to_gguf.py"):
         find_converter(tmp_path / "empty")
-    monkeypatch.setenv(ENV_VAR, str(tmp_path / "nowhere"))
-    with pytest.raises(ExportError, match=f"{ENV_VAR}: .* is not a folder"):
-        find_converter()
+    with pytest.raises(ExportError, match="export.llama_cpp_dir: .* is not a folder"):
+        find_converter(tmp_path / "nowhere")
 
 
 def _sdist(path: Path, members: dict[str, bytes]) -> Path:
@@ -243,6 +248,7 @@ def test_sdist_cache_is_used_without_pip(tmp_path, monkeypatch):
     assert tools.root == cached and tools.version == "9.9.9"
 
 
+@pytest.mark.slow  # fetches and unpacks the sdist on first use
 def test_sdist_converter_default_is_the_installed_version(monkeypatch, tmp_path):
     """Without a checkout: the installed llama-cpp-python's own version, cached under XDG_CACHE_HOME."""
     require_module("llama_cpp", "the converters come from its source distribution")

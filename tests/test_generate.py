@@ -60,8 +60,7 @@ def test_cli_llamacpp_adapter_with_compare(exported_run, memorized_run):
 
 
 def test_cli_ollama_backend_with_input(exported_run, memorized_run, tmp_path):
-    s = Settings()
-    s.ollama.quantization, s.ollama.num_ctx = "f32", 512
+    s = Settings().replace(ollama={"quantization": "f32", "num_ctx": 512})
     row = memorized_run.rows[2]
     with StandinOllama(tmp_path / "ollama") as server:
         create_model("gh-gen", write_modelfile_for_export(exported_run.export, s), host=server.url)

@@ -133,11 +133,7 @@ def world(tmp_path):
 
 
 def _loop(world: World, min_examples: int = 3, stop: StopSignal | None = None, **improve) -> ImproveLoop:
-    settings = Settings()
-    settings.improve.min_examples = min_examples
-    settings.improve.keep_runs = 0
-    for k, v in improve.items():
-        setattr(settings.improve, k, v)
+    settings = Settings().replace(improve={"min_examples": min_examples, "keep_runs": 0, **improve})
     lines: list[str] = []
     loop = ImproveLoop(settings, world.runs_dir, world.steps(), echo=lines.append, stop=stop)
     loop.lines = lines  # type: ignore[attr-defined]
@@ -155,7 +151,7 @@ def test_trains_only_when_enough_is_new_and_the_data_changed(world):
     assert (r.outcome, r.version) == ("promoted", 1) and "over base" in r.message
     world.total = 5
     assert loop.round().message == "2 new feedback example(s) since v1; 3 needed"
-    loop.s.improve.min_examples = 0
+    loop.s = loop.s.replace(improve={"min_examples": 0})
     assert loop.round().message == "the training data is unchanged since v1"
     assert [c for c in world.calls if c != "ingest"] == [("train", 1), ("evaluate", "v1"), ("evaluate", "base")]
 
@@ -233,7 +229,7 @@ def test_a_crash_is_recovered_at_the_next_start(world):
     orphan.mkdir()
     (orphan / "run.json").write_text(json.dumps({"argv": ["gh-ft", "improve", "--watch"], "created": "2099-01-01"}))
     os.remove(reg.latest)  # and as if the latest switch had not happened
-    loop.s.improve.min_examples = 99
+    loop.s = loop.s.replace(improve={"min_examples": 99})
     loop.round()
     row = reg.rows()[1]
     assert row["verdict"] == "interrupted" and "crash or kill" in row["reason"] and row["run_dir"] == "2099-orphan"
@@ -523,8 +519,8 @@ def test_the_gate_refuses_a_worse_model_and_serving_stays(real_loop):
     creates = server.requests.count(("POST", "/api/create"))
     original = _shuffle_words(root / "dataset")
     try:
-        settings = load_settings(real_loop["config"])
-        settings.improve.min_examples = 0          # no new feedback: retrain because the data changed
+        # no new feedback: retrain because the data changed
+        settings = load_settings(real_loop["config"], {"improve": {"min_examples": 0}})
         lines: list[str] = []
         result = improve(settings, watch=False, echo=lines.append)
     finally:

@@ -18,7 +18,7 @@ from gh_ft.export.modelfile import (MODELFILE_NAME, ModelfileSpec, ollama_prompt
                                     spec_from_modelfile, write_modelfile, write_modelfile_for_export)
 from gh_ft.export.modelfile_syntax import ModelfileError
 from gh_ft.export.ollama import (OllamaError, OllamaUnreachable, create_model, list_models, resolve_host,
-                                 settings_host, sha256_file)
+                                 sha256_file)
 from gh_ft.prompt import PREAMBLE, STOP_MARKERS, cut_at_stop, render_prompt
 from gh_ft.settings import Settings
 from ollama_standin import StandinOllama
@@ -37,9 +37,7 @@ def standin(tmp_path):
 
 
 def _settings(quantization: str = "f32", temperature: float = 0.0) -> Settings:
-    s = Settings()
-    s.ollama.quantization, s.ollama.temperature, s.ollama.num_ctx = quantization, temperature, 512
-    return s
+    return Settings().replace(ollama={"quantization": quantization, "temperature": temperature, "num_ctx": 512})
 
 
 def _free_port() -> int:
@@ -169,14 +167,17 @@ def test_cli_ollama_create_from_a_run(memorized_run, standin, tmp_path):
 @pytest.mark.parametrize("host", ["127.0.0.1", "example.com:56789", "http://1.2.3.4", "https://example.com",
                                   "https://example.com:56789/path/", ":56789", "[0001:002:003:0004::1]",
                                   "http://[0001:002:003:0004::1]:56789/path"])
-def test_resolve_host_reads_hosts_as_the_ollama_client_does(host, monkeypatch):
+def test_resolve_host_reads_hosts_as_the_ollama_client_does(host, tmp_path):
     from ollama._client import _parse_host  # the client's own reading (private, hence only in a test)
 
-    monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    from gh_ft.settings import load_settings
+
     assert resolve_host(host) == _parse_host(host)
-    monkeypatch.setenv("OLLAMA_HOST", host)
-    assert resolve_host(None) == _parse_host(host)
-    assert resolve_host(settings_host(Settings().ollama.host)) == _parse_host(host)  # the default gives way
+    assert resolve_host(None) == _parse_host(None)
+    # OLLAMA_HOST reaches resolve_host only through the settings (resolved once, with its source).
+    settings = load_settings(cwd=tmp_path, environ={"OLLAMA_HOST": host})
+    assert resolve_host(settings.ollama.host) == _parse_host(host)
+    assert settings.sources["ollama.host"] == "env OLLAMA_HOST"
 
 
 def test_ollama_backend_raw_prompts_in_order(served_export, memorized_run, standin):

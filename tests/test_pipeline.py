@@ -156,12 +156,49 @@ def test_with_a_server_answering_the_model_is_created_once(pipeline_project, tmp
 
 
 def test_a_failing_stage_stops_the_run_with_its_message(pipeline_project, tmp_path):
-    settings = load_settings(pipeline_project / "gh-ft.yml")
-    settings.collect.context_dir = tmp_path / "empty"
     (tmp_path / "empty").mkdir()
-    settings.collect.out = tmp_path / "dataset"
-    settings.train.runs_dir = tmp_path / "runs"
+    settings = load_settings(pipeline_project / "gh-ft.yml", {
+        "collect": {"context_dir": tmp_path / "empty", "out": tmp_path / "dataset"},
+        "train": {"runs_dir": tmp_path / "runs"}})
     result = Pipeline(settings, echo=lambda _: None, progress=False).run()
     statuses = [s.status for s in result.stages]
     assert statuses[0] == FAILED and set(statuses[1:]) == {"not reached"}
     assert "stopped at collect" in render_summary(result)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_gh_ft_run_reaches_the_host_that_OLLAMA_HOST_names(pipeline_project, tmp_path, monkeypatch):
+    """Was: `gh-ft run` ignored OLLAMA_HOST (its stage passed the default host on), while
+    `gh-ft ollama create` honoured it. The project file names no host here: the variable decides."""
+    from click.testing import CliRunner
+
+    from gh_ft.cli import main
+
+    settings_file = pipeline_project / "gh-ft.yml"
+    original = settings_file.read_text()
+    data = yaml.safe_load(original)
+    data["ollama"].pop("host")
+    settings_file.write_text(yaml.safe_dump(data))
+    monkeypatch.chdir(pipeline_project)
+    try:
+        silent = f"http://127.0.0.1:{_free_port()}"
+        monkeypatch.setenv("OLLAMA_HOST", silent)
+        result = CliRunner().invoke(main, ["run", "-q"])
+        assert result.exit_code == 0, result.output
+        assert f"no Ollama server answered at {silent}" in result.output  # the error names that host
+        with StandinOllama(tmp_path / "ollama-env") as server:
+            monkeypatch.setenv("OLLAMA_HOST", server.url)
+            result = CliRunner().invoke(main, ["run", "-q"])
+            assert result.exit_code == 0, result.output
+            assert f"created grasshopper-component-generator at {server.url}" in result.output
+            assert "grasshopper-component-generator:latest" in [m.model for m in
+                                                                ollama.Client(server.url).list().models]
+    finally:
+        settings_file.write_text(original)

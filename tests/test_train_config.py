@@ -80,8 +80,7 @@ def test_feedback_and_docs_join_the_datasets(tmp_path):
 
 @pytest.mark.parametrize("preset", ["tiny-cpu", "deepseek-coder-6.7b-lora", "qlora-4bit", "multi-gpu"])
 def test_presets_render_and_validate(preset, project):
-    settings = load_settings(project / "gh-ft.yml")
-    settings.train.preset = preset
+    settings = load_settings(project / "gh-ft.yml", {"train": {"preset": preset}})
     rendered = render_for(settings, project / "runs" / "x")
     problems = validate_rendered(rendered)
     assert not [p for p in problems if p.level == "error"], problems

@@ -6,40 +6,24 @@ from pathlib import Path
 
 import click
 
-from gh_ft.settings import SettingsError, load_settings
-from gh_ft.cli.base import _base_opt, _data_opt, _fail, _preset_opt, _settings, _train_overrides, main
+from gh_ft.cli.base import TRAIN_OPTIONS, _fail, _settings, main, setting_options
 
 
 @main.command()
-@click.option("--context-dir", type=click.Path(path_type=Path), help="Folder of sources (.cs, .md, .txt, .pdf, .docx).")
-@click.option("--out", type=click.Path(path_type=Path), help="Dataset folder to write (owned by collect).")
-@click.option("--seed", type=int, help="Seed of the train/test split.")
-@click.option("--test-fraction", type=float, help="Share of component groups in the test split.")
-@click.option("--ignore", "extra_ignore", multiple=True, help="Extra ignore glob (repeatable), e.g. '**/Legacy/**'.")
-@click.option("--workers", type=int, help="Worker processes (0: one per core).")
-@click.option("--no-skeletons", is_flag=True, help="Do not add 'complete this skeleton' variants.")
+@setting_options("collect.context_dir", "collect.out", "collect.seed", "collect.test_fraction", "collect.extra_ignore",
+                 "collect.workers", "collect.skeleton_variants")
 @click.option("--force", is_flag=True, help="Rebuild the outputs even when nothing changed.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
-def collect(ctx, context_dir, out, seed, test_fraction, extra_ignore, workers, no_skeletons, force, quiet):
+def collect(ctx, overrides, force, quiet):
     """Turn a folder of sources into an alpaca dataset (train/test/docs + manifest)."""
-    from gh_ft.collect import CollectError, collect as run_collect, print_summary
+    from gh_ft import stages
+    from gh_ft.collect import print_summary
     from gh_ft.progress import progress_bar
 
-    try:
-        settings = load_settings(ctx.obj["config_file"], {"collect": {
-            "context_dir": context_dir, "out": out, "seed": seed, "test_fraction": test_fraction,
-            "workers": workers, "skeleton_variants": False if no_skeletons else None,
-        }})
-    except SettingsError as e:
-        _fail(str(e), 2)
-    if extra_ignore:
-        settings.collect.extra_ignore += list(extra_ignore)
-    try:
-        with progress_bar("extracting", enabled=not quiet) as advance:
-            report = run_collect(settings.collect, progress=advance, force=force)
-    except CollectError as e:
-        _fail(str(e))
+    settings = _settings(ctx, **overrides)
+    with progress_bar("extracting", enabled=not quiet) as advance:
+        report = stages.collect(settings, progress=advance, force=force)
     print_summary(report)
 
 
@@ -60,25 +44,19 @@ def config():
 
 
 @config.command("render")
-@_preset_opt
-@_data_opt
-@_base_opt
+@setting_options(*TRAIN_OPTIONS)
 @click.option("--run-dir", type=click.Path(path_type=Path), default=Path("runs/preview"), show_default=True,
               help="Run folder the config points its outputs at.")
 @click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write here instead of standard output.")
 @click.option("--no-validate", is_flag=True, help="Skip the strict check.")
 @click.pass_context
-def config_render(ctx, preset, data, base_model, run_dir, out_file, no_validate):
+def config_render(ctx, overrides, run_dir, out_file, no_validate):
     """Render the preset through the template (values escaped, parsed back, checked)."""
     from gh_ft.files import atomic_write_text
-    from gh_ft.train.config import ConfigError
     from gh_ft.train.prepare import render_for, validate_rendered
 
-    settings = _settings(ctx, train=_train_overrides(preset, data, base_model))
-    try:
-        rendered = render_for(settings, run_dir)
-    except ConfigError as e:
-        _fail(str(e))
+    settings = _settings(ctx, **overrides)
+    rendered = render_for(settings, run_dir.absolute())
     problems = [] if no_validate else validate_rendered(rendered)
     if out_file:
         atomic_write_text(out_file, rendered.text)
@@ -127,30 +105,45 @@ def tiny_model(ctx, out, corpus, seed):
     """Build the tiny local base model (random Llama + Llama-2-style BPE tokenizer) for demos and tests."""
     from gh_ft.train.tiny import build_tiny_model, read_corpus_texts
 
-    settings = _settings(ctx)
-    target = out or settings.train.tiny_model_dir
-    path = build_tiny_model(target, read_corpus_texts(list(corpus)) or None, seed=seed)
+    settings = _settings(ctx, train={"tiny_model_dir": out})
+    path = build_tiny_model(settings.train.tiny_model_dir, read_corpus_texts(list(corpus)) or None, seed=seed)
     click.echo(f"tiny model written to {path}")
 
 
 @main.command()
-@_preset_opt
-@_data_opt
-@_base_opt
+@setting_options(*TRAIN_OPTIONS)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
-def check(ctx, preset, data, base_model, as_json):
+def check(ctx, overrides, as_json):
     """Dataset report before GPU time: token lengths vs sequence_len, duplicates, leakage, steps."""
     import json as _json
 
-    from gh_ft.train.check import run_check
-    from gh_ft.train.config import ConfigError
+    from gh_ft import stages
 
-    settings = _settings(ctx, train=_train_overrides(preset, data, base_model))
-    try:
-        report = run_check(settings)
-    except ConfigError as e:
-        _fail(str(e))
+    report = stages.check(_settings(ctx, **overrides))
     click.echo(_json.dumps(report.to_dict(), indent=2) if as_json else report.render_text())
     if not report.ok:
         sys.exit(1)
+
+
+@main.command("settings")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: value and source per setting.")
+@click.pass_context
+def settings_cmd(ctx, as_json):
+    """Print the resolved settings (every path absolute), each with where its value came from:
+    default, the project file, an environment variable or a flag."""
+    import json as _json
+
+    settings = _settings(ctx)
+    rows = settings.describe()
+    if as_json:
+        click.echo(_json.dumps({"project_file": settings.project_file and str(settings.project_file),
+                                "project_dir": str(settings.project_dir),
+                                "settings": {k: {"value": v, "source": src} for k, v, src in rows}},
+                               indent=2, ensure_ascii=False))
+        return
+    click.echo(f"project file: {settings.project_file or '(none: built-in defaults)'}")
+    click.echo(f"project folder: {settings.project_dir}")
+    width = max(len(k) for k, _, _ in rows)
+    for key, value, source in rows:
+        click.echo(f"{key:<{width}}  {_json.dumps(value, ensure_ascii=False)}  ({source})")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gh_ft.cli.base import _fail, _settings, main
+from gh_ft.cli.base import _settings, main, setting_options
 
 
 @main.command()
@@ -36,34 +36,22 @@ def judge(files, as_json, context_dirs, no_compile):
 
 @main.command("evaluate")
 @click.option("--model", required=True, help="Model to evaluate: a local folder (a merged model, or the base with --adapter).")
-@click.option("--backend", "backend_kind", default="transformers", show_default=True,
-              help="Generation backend: transformers, llamacpp (a .gguf --model) or ollama (a served model name).")
-@click.option("--data", type=click.Path(path_type=Path, file_okay=False), help="Dataset folder with test.jsonl (default: collect.out).")
+@setting_options("evaluate.backend", "train.data_dir", "evaluate.limit", "evaluate.context", "evaluate.max_new_tokens")
 @click.option("--adapter", type=click.Path(path_type=Path, exists=True),
               help="LoRA adapter for --model: a PEFT folder (transformers, a run's output/) or a GGUF LoRA (llamacpp).")
 @click.option("--baseline", help="Model to compare with on the same tasks, e.g. the base model folder.")
 @click.option("--n", type=int, default=1, show_default=True, help="Samples per task (n > 1 samples at --temperature).")
 @click.option("--k", default="1", show_default=True, help="pass@k values, comma-separated, each at most n (e.g. 1,5).")
-@click.option("--limit", type=int, help="Only the first N test tasks.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Report folder (default: evals/<time>-<model>).")
-@click.option("--context", "context_dirs", multiple=True, type=click.Path(path_type=Path, exists=True),
-              help="The plugin's sources (folder or .cs), so components deriving from its base classes can be judged (repeatable).")
-@click.option("--max-new-tokens", type=int, default=1024, show_default=True)
 @click.option("--temperature", type=float, help="Sampling temperature (default: 0 = greedy for n=1, 0.8 for n>1).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.pass_context
-def evaluate_cmd(ctx, model, backend_kind, data, adapter, baseline, n, k, limit, out, context_dirs, max_new_tokens,
-                 temperature, seed):
+def evaluate_cmd(ctx, model, overrides, adapter, baseline, n, k, out, temperature, seed):
     """Answer the test split, judge every answer, write report.json, report.md and report.html."""
-    from gh_ft.evaluate.run import run_evaluate_command
+    from gh_ft import stages
 
-    data_dir = data or _settings(ctx).data_dir
-    try:
-        paths = run_evaluate_command(model, backend_kind, data_dir, adapter=adapter, baseline=baseline, n=n, k=k,
-                                     limit=limit, out=out, context=context_dirs, max_new_tokens=max_new_tokens,
-                                     temperature=temperature, seed=seed,
-                                     progress=lambda message: click.echo(message, err=True))
-    except (ValueError, OSError) as e:
-        _fail(str(e))
+    _, paths = stages.evaluate(_settings(ctx, **overrides), model=model, adapter=adapter and str(adapter),
+                               baseline=baseline, n=n, k=k, out=out and out.absolute(), temperature=temperature,
+                               seed=seed, progress=lambda message: click.echo(message, err=True))
     for path in paths.values():
         click.echo(f"wrote {path}")

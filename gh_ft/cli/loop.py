@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gh_ft.cli.base import _data_opt, _fail, _settings, main
+from gh_ft.cli.base import _fail, _settings, main, setting_options
 
 
 @main.group()
@@ -16,35 +16,26 @@ def feedback():
 
 
 @feedback.command("ingest")
-@click.option("--from", "from_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="The plugin's GenerationFeedback folder (default: feedback.from_dir).")
-@_data_opt
-@click.option("--min-age", type=float, help="Leave files changed less than this many seconds ago for the next round.")
+@setting_options("feedback.from_dir", "train.data_dir", "feedback.min_age_s")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
-def feedback_ingest(ctx, from_dir, data, min_age, as_json, quiet):
+def feedback_ingest(ctx, overrides, as_json, quiet):
     """Validate feedback files, drop duplicates and test-set near-copies, append the rest to
     DATA/feedback.jsonl, then archive them to FROM/processed/ (bad ones to FROM/quarantine/
     with a reason file). Exit 0 when done, 1 on an error, 3 when another ingest is running."""
     import json as _json
 
-    from gh_ft.loop.feedback import IngestError, LockBusy, ingest_feedback
+    from gh_ft import stages
+    from gh_ft.loop.feedback import LockBusy
     from gh_ft.progress import progress_bar
 
-    settings = _settings(ctx, feedback={"from_dir": from_dir, "min_age_s": min_age}, train={"data_dir": data})
-    fb = settings.feedback
-    if fb.from_dir is None:
-        _fail("no feedback folder: pass --from DIR or set feedback.from_dir in gh-ft.yml", 2)
+    settings = _settings(ctx, **overrides)
     try:
         with progress_bar("checking feedback", enabled=not (quiet or as_json)) as advance:
-            report = ingest_feedback(fb.from_dir, settings.data_dir, min_age_s=fb.min_age_s, max_file_kb=fb.max_file_kb,
-                                     incomplete_grace_s=fb.incomplete_grace_s, progress=advance,
-                                     near_duplicate_threshold=settings.collect.near_duplicate_threshold)
+            report = stages.ingest_feedback(settings, progress=advance)
     except LockBusy:
         _fail(f"another feedback ingest is running on {settings.data_dir}", 3)
-    except IngestError as e:
-        _fail(str(e))
     click.echo(_json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if as_json else "\n".join(report.lines()))
 
 
@@ -76,29 +67,19 @@ def feedback_check(ctx, files):
 @main.command()
 @click.option("--once", "mode", flag_value="once", help="One round, then exit.")
 @click.option("--watch", "mode", flag_value="watch", help="A round every --interval seconds until SIGTERM.")
-@click.option("--interval", type=float, help="Seconds between rounds with --watch (default: improve.interval_s).")
-@click.option("--min-examples", type=int,
-              help="New feedback examples needed before a retrain (default: improve.min_examples; 0: whenever the "
-                   "training data changed).")
+@setting_options("improve.interval_s", "improve.min_examples")
 @click.pass_context
-def improve(ctx, mode, interval, min_examples):
+def improve(ctx, mode, overrides):
     """Ingest feedback, train a new version when enough is new, evaluate it against the
     promoted one on the same tests, promote it only if it is not worse. Exit 0 when a round
     ran (promoted, refused or nothing to do), 1 when it failed, 3 when another loop runs."""
-    from gh_ft.files import LockBusy
-    from gh_ft.loop.improve import EXIT_BUSY, default_train_echo
+    from gh_ft.loop.improve import default_train_echo
     from gh_ft.stages import improve as improve_stage
-    from gh_ft.loop.registry import RegistryError
 
     if mode is None:
         _fail("choose --once or --watch", 2)
-    settings = _settings(ctx, improve={"interval_s": interval, "min_examples": min_examples})
-    try:
-        result = improve_stage(settings, watch=mode == "watch", echo=click.echo, train_echo=default_train_echo())
-    except LockBusy as e:
-        _fail(str(e), EXIT_BUSY)
-    except (RegistryError, RuntimeError, ValueError, OSError) as e:
-        _fail(str(e))
+    result = improve_stage(_settings(ctx, **overrides), watch=mode == "watch", echo=click.echo,
+                           train_echo=default_train_echo())
     if result is not None and result.exit_code:
         sys.exit(result.exit_code)
 
@@ -115,10 +96,9 @@ def runs_list(ctx, as_json):
     """Every version: verdict, scores, data, run folder; * marks the promoted one."""
     import json as _json
 
-    from gh_ft.loop.improve import runs_dir_of
     from gh_ft.loop.registry import Registry, RegistryError, current_row, describe, format_table
 
-    registry = Registry(runs_dir_of(_settings(ctx)))
+    registry = Registry(_settings(ctx).runs_dir)
     try:
         rows = registry.rows()
     except RegistryError as e:
@@ -138,14 +118,10 @@ def runs_list(ctx, as_json):
 @click.pass_context
 def runs_rollback(ctx, version):
     """Serve VERSION (e.g. v3) again: runs/latest, the Ollama name and the outbox point at it."""
-    from gh_ft.loop.registry import RegistryError, parse_version, tag
+    from gh_ft.loop.registry import parse_version, tag
     from gh_ft.stages import rollback
 
-    settings = _settings(ctx)
-    try:
-        row = rollback(settings, parse_version(version), echo=click.echo)
-    except (RegistryError, RuntimeError, ValueError, OSError) as e:
-        _fail(str(e))
+    row = rollback(_settings(ctx), parse_version(version), echo=click.echo)
     click.echo(f"{tag(row['version'])} is the promoted version again ({row['run_dir']})")
 
 
@@ -156,12 +132,11 @@ def runs_rollback(ctx, version):
 @click.pass_context
 def runs_prune(ctx, keep, dry_run):
     """Remove old versions' run folders (a 7B run leaves ~13 GB); the registry keeps their rows."""
-    from gh_ft.loop.improve import runs_dir_of
     from gh_ft.loop.registry import Registry, RegistryError, human_bytes, tag
 
     settings = _settings(ctx)
     try:
-        removed = Registry(runs_dir_of(settings)).prune(settings.improve.keep_runs if keep is None else keep,
+        removed = Registry(settings.runs_dir).prune(settings.improve.keep_runs if keep is None else keep,
                                                         dry_run=dry_run)
     except RegistryError as e:
         _fail(str(e))

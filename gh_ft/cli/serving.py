@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from gh_ft.cli.base import _fail, _settings, main
+from gh_ft.cli.base import _fail, _settings, main, setting_options
 
 
-_host_opt = click.option("--host", help="Ollama server (default: ollama.host, else OLLAMA_HOST, else 127.0.0.1:11434).")
+_host_opt = click.option("--host", help="Ollama server (default: setting ollama.host, which OLLAMA_HOST sets).")
 _quant_opt = click.option("--quantization", help="Which exported file FROM uses: q4_K_M, q8_0, f16, ... "
                                                  "(default: ollama.quantization).")
 _adapter_mode_opt = click.option("--adapter", "use_adapter", is_flag=True,
@@ -38,34 +38,19 @@ def export_group():
 @export_group.command("gguf")
 @click.argument("run", required=False)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Folder to write (default: RUN/export).")
-@click.option("--outtype", type=click.Choice(["f32", "f16", "bf16"]),
-              help="Type of the full-precision files (default: export.outtype, f16).")
-@click.option("--quant", "quantizations", multiple=True,
-              help="Quantized copy to make, e.g. q8_0, q4_K_M (repeatable; default: export.quantizations).")
+@setting_options("export.outtype", "export.quantizations", "export.llama_cpp_dir")
 @click.option("--no-quant", is_flag=True, help="Make no quantized copy.")
 @click.option("--no-adapter", is_flag=True, help="Skip the base model and LoRA adapter GGUFs.")
-@click.option("--llama-cpp", "llama_cpp_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="llama.cpp checkout whose converters to use (default: env GH_FT_LLAMA_CPP, else the installed "
-                   "llama-cpp-python's source distribution, fetched once into ~/.cache/gh-ft).")
 @click.option("--quiet", "-q", is_flag=True, help="Do not show the converters' output.")
 @click.pass_context
-def export_gguf_cmd(ctx, run, out, outtype, quantizations, no_quant, no_adapter, llama_cpp_dir, quiet):
+def export_gguf_cmd(ctx, run, out, overrides, no_quant, no_adapter, quiet):
     """Convert RUN (id or folder; default: the newest) to GGUF: the merged model, its quantized
     copies, the base model and the LoRA adapter, with a manifest of sha256 checksums."""
-    from gh_ft.export import ExportError
-    from gh_ft.export.gguf import export_gguf
-    from gh_ft.train.run import TrainError, find_run
+    from gh_ft import stages
 
-    settings = _settings(ctx, export={"llama_cpp_dir": llama_cpp_dir, "outtype": outtype,
-                                      "quantizations": list(quantizations) or None})
-    e = settings.export
-    try:
-        result = export_gguf(find_run(settings, run).root, out, outtype=e.outtype,
-                             quantizations=[] if no_quant else e.quantizations, llama_cpp_dir=e.llama_cpp_dir,
-                             include_adapter=not no_adapter,
-                             progress=None if quiet else (lambda line: click.echo(line, err=True)))
-    except (ExportError, TrainError) as err:
-        _fail(str(err))
+    result = stages.export(_settings(ctx, **overrides), run, out=out and out.absolute(),
+                           quantizations=[] if no_quant else None, include_adapter=not no_adapter,
+                           progress=None if quiet else (lambda line: click.echo(line, err=True)))
     click.echo(result.summary())
 
 
@@ -82,14 +67,10 @@ def ollama_group():
 def ollama_modelfile(ctx, run, quantization, use_adapter):
     """Export RUN (id or folder; default: the newest) to GGUF if needed and write its Modelfile
     beside the export, for `ollama create NAME -f runs/<id>/export/Modelfile` by hand."""
-    from gh_ft.export.ollama import prepare_modelfile
+    from gh_ft import stages
 
-    settings = _settings(ctx)
-    try:
-        path = prepare_modelfile(settings, run, use_adapter=use_adapter, quantization=quantization,
-                                 progress=_progress)
-    except _serving_errors() as e:
-        _fail(str(e))
+    path = stages.modelfile(_settings(ctx), run, use_adapter=use_adapter, quantization=quantization,
+                            progress=_progress, echo=_progress)
     click.echo(f"wrote {path}")
 
 
@@ -105,20 +86,18 @@ def ollama_modelfile(ctx, run, quantization, use_adapter):
 def ollama_create(ctx, run, name, modelfile, host, quantization, use_adapter):
     """Create the model in Ollama from RUN's export (exported and its Modelfile written first if
     needed), through the ollama client; the Modelfile stays beside the export."""
-    from gh_ft.export.ollama import create_for_run, create_model, settings_host
+    from gh_ft import stages
+    from gh_ft.export.ollama import check_server
 
-    settings = _settings(ctx)
-    try:
-        if modelfile:
-            if run or quantization or use_adapter:
-                _fail("--modelfile creates from that file: RUN, --quantization and --adapter do not apply", 2)
-            created = create_model(name or settings.ollama.model_name, modelfile,
-                                   host=host or settings_host(settings.ollama.host), progress=_progress)
-        else:
-            modelfile, created = create_for_run(settings, run, name=name, host=host, use_adapter=use_adapter,
-                                                quantization=quantization, progress=_progress)
-    except _serving_errors() as e:
-        _fail(str(e))
+    settings = _settings(ctx, ollama={"host": host})
+    if modelfile:
+        if run or quantization or use_adapter:
+            _fail("--modelfile creates from that file: RUN, --quantization and --adapter do not apply", 2)
+    else:
+        check_server(settings.ollama.host)  # before an export that can take minutes
+        modelfile = stages.modelfile(settings, run, use_adapter=use_adapter, quantization=quantization,
+                                     progress=_progress, echo=_progress)
+    created = stages.ollama_create(settings, modelfile, name=name, progress=_progress)
     click.echo(f"created {created.name} at {created.host} from {modelfile}")
 
 
@@ -138,16 +117,17 @@ def bundle():
 @click.pass_context
 def bundle_create(ctx, run, modelfile, out, name, quantization, use_adapter):
     """Bundle RUN's Modelfile and the files it names (default: the newest run, exported if needed)."""
+    from gh_ft import stages
     from gh_ft.export.bundle import SUFFIX, make_bundle
-    from gh_ft.export.ollama import check_model_name, prepare_modelfile
+    from gh_ft.export.ollama import check_model_name
 
     settings = _settings(ctx)
     name = name or settings.ollama.model_name
     try:
         check_model_name(name)
         if modelfile is None:
-            modelfile = prepare_modelfile(settings, run, use_adapter=use_adapter, quantization=quantization,
-                                          progress=_progress)
+            modelfile = stages.modelfile(settings, run, use_adapter=use_adapter, quantization=quantization,
+                                         progress=_progress, echo=_progress)
         path = make_bundle(modelfile, out or Path(name.replace("/", "_").replace(":", "_") + SUFFIX),
                            model_name=name, progress=_progress)
     except _serving_errors() as e:
@@ -165,11 +145,10 @@ def bundle_create(ctx, run, modelfile, out, name, quantization, use_adapter):
 def bundle_install(ctx, bundle_file, name, host, keep_dir):
     """Verify every checksum of BUNDLE_FILE and create its model in Ollama."""
     from gh_ft.export.bundle import install_bundle
-    from gh_ft.export.ollama import settings_host
 
-    settings = _settings(ctx)
+    settings = _settings(ctx, ollama={"host": host})
     try:
-        done = install_bundle(bundle_file, name=name, host=host or settings_host(settings.ollama.host),
+        done = install_bundle(bundle_file, name=name, host=settings.ollama.host,
                               dest_dir=keep_dir, progress=_progress)
     except _serving_errors() as e:
         _fail(str(e))
@@ -230,14 +209,13 @@ def generate(ctx, instruction, model, backend_kind, adapter, compare_model, inpu
     """Answer INSTRUCTION with a model, in the training prompt format (and with --compare a second model)."""
     import shutil
 
-    from gh_ft.export.ollama import settings_host
     from gh_ft.evaluate.generate import answers_json, format_answers, generate_answers
 
     shared = {}
     if backend_kind == "ollama":
         if adapter:
             _fail("--adapter is for --backend transformers or llamacpp; an Ollama model carries its adapter", 2)
-        shared["host"] = host or settings_host(_settings(ctx).ollama.host)
+        shared["host"] = _settings(ctx, ollama={"host": host}).ollama.host
     elif host:
         _fail("--host is for --backend ollama", 2)
     models = [(model, {**shared, **({"adapter": str(adapter)} if adapter else {})})]

@@ -5,30 +5,20 @@ import sys
 
 import click
 
-from gh_ft.cli.base import _base_opt, _data_opt, _fail, _preset_opt, _settings, _train_overrides, main
+from gh_ft.cli.base import TRAIN_OPTIONS, _fail, _settings, main, setting_options
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@_preset_opt
-@_data_opt
-@_base_opt
-@click.option("--launcher", type=click.Choice(["accelerate", "torchrun", "axolotl", "python"]),
-              help="How to start Axolotl (default: accelerate).")
-@click.option("--docs/--no-docs", "include_docs", default=None, help="Also train on docs.jsonl as completion text.")
+@setting_options(*TRAIN_OPTIONS, "train.launcher", "train.include_docs")
 @click.option("--resume", "resume_run", help="Resume this run (id or folder) from its last checkpoint.")
 @click.argument("launcher_args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
-def train(ctx, preset, data, base_model, launcher, include_docs, resume_run, launcher_args):
+def train(ctx, overrides, resume_run, launcher_args):
     """Render, validate, then train with Axolotl; arguments after `--` go to the launcher
     (e.g. `gh-ft train --launcher torchrun -- --nproc_per_node 8`)."""
-    from gh_ft.train.config import ConfigError
-    from gh_ft.train.run import TrainError, train_run
+    from gh_ft import stages
 
-    settings = _settings(ctx, train=_train_overrides(preset, data, base_model, launcher, include_docs))
-    try:
-        result = train_run(settings, list(launcher_args), resume=resume_run, argv=sys.argv)
-    except (ConfigError, TrainError) as e:
-        _fail(str(e))
+    result = stages.train(_settings(ctx, **overrides), launcher_args=launcher_args, resume=resume_run, argv=sys.argv)
     if result.exit_code != 0:
         _fail(f"training failed (exit {result.exit_code}); log: {result.paths.log}", result.exit_code)
     click.echo(result.summary())
@@ -39,11 +29,6 @@ def train(ctx, preset, data, base_model, launcher, include_docs, resume_run, lau
 @click.pass_context
 def merge(ctx, run):
     """Merge a run's LoRA adapter into the base model (RUN: id or folder; default: the newest run)."""
-    from gh_ft.train.run import TrainError, merge_run
+    from gh_ft import stages
 
-    settings = _settings(ctx)
-    try:
-        merged = merge_run(settings, run)
-    except TrainError as e:
-        _fail(str(e))
-    click.echo(f"merged model: {merged}")
+    click.echo(f"merged model: {stages.merge(_settings(ctx), run)}")

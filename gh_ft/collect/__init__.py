@@ -7,6 +7,7 @@ extraction cache) is left alone.
 """
 from __future__ import annotations
 
+from gh_ft.errors import GhFtError
 import dataclasses
 import datetime as _dt
 import hashlib
@@ -32,7 +33,7 @@ OUTPUT_FILES = ("examples.jsonl", "train.jsonl", "test.jsonl", "docs.jsonl")
 _PARALLEL_MIN_FILES = 24  # below this, starting worker processes costs more than it saves
 
 
-class CollectError(RuntimeError):
+class CollectError(GhFtError, RuntimeError):
     """The collection cannot produce a dataset (no examples, unreadable folder...)."""
 
 

@@ -7,6 +7,7 @@ gh_ft/collect/pdf.py (pdfium, run in a child process).
 """
 from __future__ import annotations
 
+from gh_ft.errors import GhFtError
 import os
 import re
 import textwrap
@@ -17,7 +18,7 @@ from gh_ft.collect.listings import MONOSPACE_FONT, find_listings
 from gh_ft.csharp.parse import parses_cleanly
 
 
-class DocumentError(Exception):
+class DocumentError(GhFtError):
     """A document cannot be read (corrupt PDF, bad docx...). Message says why, clearly."""
 
 

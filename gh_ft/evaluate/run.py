@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from gh_ft.evaluate.backends import Backend, check_sampling, get_backend
+from gh_ft.evaluate.backends import Backend, check_sampling
 from gh_ft.csharp.declarations import FileDecls, read_declarations
 from gh_ft.files import atomic_write_json, atomic_write_text, read_jsonl
 from gh_ft.prompt import render_prompt
@@ -221,24 +221,7 @@ def write_reports(report: dict, out_dir: Path | str) -> dict[str, Path]:
     return paths
 
 
-def _default_out(name: str) -> Path:
+def default_out(evals_dir: Path, name: str) -> Path:
+    """<time>-<model> in the project's evals/ folder: where a report goes when no folder is named."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("evals") / f"{stamp}-{re.sub(r'[^A-Za-z0-9._-]+', '-', name).strip('-')[:60]}"
-
-
-def run_evaluate_command(model: str, backend: str = "transformers", data: Path | str = "data/dataset", *,
-                         adapter: str | None = None, baseline: str | None = None, n: int = 1,
-                         k: str | Sequence[int] = (1,), limit: int | None = None, out: Path | str | None = None,
-                         context: Iterable[Path | str] = (), max_new_tokens: int = 1024,
-                         temperature: float | None = None, seed: int = 0,
-                         progress: Progress | None = None) -> dict[str, Path]:
-    """All of `gh-ft evaluate`: evaluate MODEL (+ ADAPTER) and the BASELINE model (same
-    backend kind, loaded after the first is closed), write the reports, return their paths.
-    Temperature defaults to greedy for n=1 and to 0.8 for n>1: pass@k needs independent samples."""
-    temperature = (0.0 if n == 1 else 0.8) if temperature is None else temperature
-    model_opts = {"adapter": adapter} if adapter else {}
-    report = evaluate(data, lambda: get_backend(backend, model, **model_opts), n=n, k=k, limit=limit,
-                      context_files=context, max_new_tokens=max_new_tokens, temperature=temperature, seed=seed,
-                      baseline_backend=(lambda: get_backend(backend, baseline)) if baseline else None,
-                      progress=progress)
-    return write_reports(report, Path(out) if out else _default_out(report["model"]["name"]))
+    return evals_dir / f"{stamp}-{re.sub(r'[^A-Za-z0-9._-]+', '-', name).strip('-')[:60]}"

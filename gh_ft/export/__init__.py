@@ -6,7 +6,8 @@ Submodules import their heavy dependencies lazily; importing this package costs 
 from __future__ import annotations
 
 
-class ExportError(RuntimeError):
+from gh_ft.errors import GhFtError
+class ExportError(GhFtError, RuntimeError):
     """An export step cannot run or failed; the message says what to do about it."""
 
 

@@ -12,6 +12,7 @@ Stable API (the improve loop calls it): make_bundle, verify_bundle, install_bund
 """
 from __future__ import annotations
 
+from gh_ft.errors import GhFtError
 import contextlib
 import datetime as _dt
 import hashlib
@@ -42,7 +43,7 @@ SUFFIX = ".ollama-bundle.tar"
 Progress = Callable[[str], None]
 
 
-class BundleError(ValueError):
+class BundleError(GhFtError, ValueError):
     pass
 
 

@@ -166,7 +166,7 @@ class _LineSink:
 
     def __init__(self, progress: Progress, every_s: float = 2.0) -> None:
         self.progress, self.every_s = progress, every_s
-        self.pending, self.last_redraw = "", 0.0
+        self.pending, self.last_redraw = "", float("-inf")  # the first redraw always shows
 
     def write(self, text: str) -> int:
         self.pending += text

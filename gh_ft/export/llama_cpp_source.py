@@ -95,12 +95,11 @@ def installed_llama_cpp_version() -> str | None:
 
 def find_converter(llama_cpp_dir: Path | str | None = None, *, cache_dir: Path | None = None,
                    echo: Callable[[str], None] | None = None) -> LlamaCppTools:
-    """The llama.cpp converters: `llama_cpp_dir`, else $GH_FT_LLAMA_CPP, else the installed
-    llama-cpp-python's sdist (downloaded and unpacked into the cache on first use)."""
+    """The llama.cpp converters: `llama_cpp_dir` (settings' export.llama_cpp_dir: --llama-cpp,
+    $GH_FT_LLAMA_CPP or the project file), else the installed llama-cpp-python's sdist
+    (downloaded and unpacked into the cache on first use)."""
     if llama_cpp_dir:
-        return _checkout(Path(llama_cpp_dir), "--llama-cpp")
-    if os.environ.get(ENV_VAR):
-        return _checkout(Path(os.environ[ENV_VAR]), ENV_VAR)
+        return _checkout(Path(llama_cpp_dir), "export.llama_cpp_dir")
     version = installed_llama_cpp_version()
     if version is None:
         raise ExportError(f"no llama.cpp converter: {DIST} is not installed (pip install 'gh-ft[gguf]', built with "

@@ -11,13 +11,14 @@ through them.
 """
 from __future__ import annotations
 
+from gh_ft.errors import GhFtError
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 
-class ModelfileError(ValueError):
+class ModelfileError(GhFtError, ValueError):
     pass
 
 

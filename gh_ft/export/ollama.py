@@ -9,23 +9,23 @@ the API path and `ollama create -f Modelfile` by hand see the same file.
 """
 from __future__ import annotations
 
-import os
+from gh_ft.errors import GhFtError
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from gh_ft.files import sha256_file
 from gh_ft.export.modelfile import check_adapter, expand_path, looks_like_path, model_files, spec_from_modelfile
 from gh_ft.export.modelfile_syntax import ModelfileError
 
-DEFAULT_HOST = "http://127.0.0.1:11434"
+from gh_ft.settings import DEFAULT_OLLAMA_HOST as DEFAULT_HOST
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*){0,2}(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?")
 
 Progress = Callable[[str], None]
 
 
-class OllamaError(RuntimeError):
+class OllamaError(GhFtError, RuntimeError):
     pass
 
 
@@ -36,9 +36,10 @@ class OllamaUnreachable(OllamaError):
 # ---- where the server is ----------------------------------------------------------------------
 
 def resolve_host(host: str | None) -> str:
-    """The server's base URL: `host` as given, else env OLLAMA_HOST, else 127.0.0.1:11434;
+    """The server's base URL: `host` as given (settings.ollama.host, where OLLAMA_HOST is already
+    applied), else 127.0.0.1:11434;
     a missing scheme is http and a missing port 11434, as the ollama client and CLI read it."""
-    raw = (host or os.environ.get("OLLAMA_HOST") or DEFAULT_HOST).strip().rstrip("/")
+    raw = (host or DEFAULT_HOST).strip().rstrip("/")
     scheme, sep, rest = raw.partition("://")
     if not sep:
         scheme, rest = "http", raw
@@ -52,11 +53,6 @@ def resolve_host(host: str | None) -> str:
     elif hostport.startswith(":"):
         hostport = "127.0.0.1" + hostport
     return f"{scheme}://{hostport}" + (f"/{path}" if slash and path else "")
-
-
-def settings_host(configured: str, default: str = DEFAULT_HOST) -> str | None:
-    """settings.ollama.host as the host to use: the built-in default gives way to OLLAMA_HOST."""
-    return None if configured == default else configured
 
 
 def check_server(host: str | None, timeout: float = 10.0) -> str:
@@ -168,32 +164,3 @@ def list_models(host: str | None = None) -> list[str]:
     return [m.model for m in client(url).list().models if m.model]
 
 
-# ---- from a training run --------------------------------------------------------------------------
-
-def prepare_modelfile(settings: Any, run: str | None = None, *, use_adapter: bool = False,
-                      quantization: str | None = None, progress: Progress | None = None) -> Path:
-    """Export RUN (default: the newest) to GGUF where not already up to date, then write the
-    Modelfile beside the export. Returns the Modelfile's path."""
-    from gh_ft.train.run import find_run
-    from gh_ft.export.gguf import FULL_TYPES, export_gguf
-    from gh_ft.export.modelfile import write_modelfile_for_export
-
-    e = settings.export
-    q = quantization or settings.ollama.quantization
-    quants = list(e.quantizations) + ([] if use_adapter or q.lower() in FULL_TYPES else [q])
-    export = export_gguf(find_run(settings, run).root, outtype=e.outtype, quantizations=list(dict.fromkeys(quants)),
-                         llama_cpp_dir=e.llama_cpp_dir, include_adapter=use_adapter, progress=progress)
-    return write_modelfile_for_export(export, settings, use_adapter=use_adapter, quantization=q)
-
-
-def create_for_run(settings: Any, run: str | None = None, *, name: str | None = None, host: str | None = None,
-                   use_adapter: bool = False, quantization: str | None = None,
-                   progress: Progress | None = None) -> tuple[Path, CreatedModel]:
-    """`gh-ft ollama create`: check the server first (an export can take minutes), export RUN,
-    write its Modelfile, create the model (default name settings.ollama.model_name)."""
-    name = check_model_name(name or settings.ollama.model_name)
-    host = host or settings_host(settings.ollama.host)
-    check_server(host)
-    modelfile = prepare_modelfile(settings, run, use_adapter=use_adapter, quantization=quantization,
-                                  progress=progress)
-    return modelfile, create_model(name, modelfile, host=host, progress=progress)

@@ -14,6 +14,7 @@ mono lacks), out/ref positions guessed, sequence parameters that may be `params`
 """
 from __future__ import annotations
 
+from gh_ft.errors import GhFtError
 import gzip
 import hashlib
 import json
@@ -39,7 +40,7 @@ FRAMEWORK_REFS = ("System.dll", "System.Core.dll", "System.Xml.dll", "System.Dra
 MAX_ROUNDS = 12
 
 
-class RefAssemblyError(RuntimeError):
+class RefAssemblyError(GhFtError, RuntimeError):
     """The reference assembly cannot be built (mcs missing, a framework assembly missing, ...)."""
 
 

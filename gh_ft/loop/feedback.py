@@ -16,6 +16,7 @@ feedback.jsonl and only archives them: nothing is lost, nothing doubled.
 """
 from __future__ import annotations
 
+from gh_ft.errors import GhFtError
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -40,7 +41,7 @@ INVALID, INCOMPLETE, NEAR_DUPLICATE, TEST_LEAK = "invalid", "incomplete", "near-
 __all__ = ["IngestError", "IngestReport", "LockBusy", "count_feedback", "ingest_feedback"]
 
 
-class IngestError(RuntimeError):
+class IngestError(GhFtError, RuntimeError):
     pass
 
 

@@ -14,6 +14,7 @@ Everything here is a pure function of the bytes.
 """
 from __future__ import annotations
 
+from gh_ft.errors import GhFtError
 import json
 import re
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ MAX_INPUT_CHARS = 100_000
 _FENCE_RE = re.compile(r"^[ \t]*(```|~~~)", re.M)
 
 
-class FeedbackInvalid(ValueError):
+class FeedbackInvalid(GhFtError, ValueError):
     """The file breaks the contract; the message says how (it goes into the reason file)."""
 
 

@@ -355,8 +355,7 @@ class ImproveLoop:
 
 
 def runs_dir_of(settings: Settings) -> Path:
-    runs = settings.train.runs_dir
-    return runs if runs.is_absolute() else settings.project_dir / runs
+    return settings.runs_dir
 
 
 def lock_holder(runs_dir: Path) -> str:

@@ -15,6 +15,7 @@ Pure helpers (`current_row`, `previous_row`, `prune_plan`, ...) work on lists of
 """
 from __future__ import annotations
 
+from gh_ft.errors import GhFtError
 import contextlib
 import os
 import secrets
@@ -39,7 +40,7 @@ IN_PROGRESS = (TRAINING, EVALUATING)
 TRAINED = (PROMOTED, REJECTED)  # a model exists and was judged
 
 
-class RegistryError(RuntimeError):
+class RegistryError(GhFtError, RuntimeError):
     pass
 
 

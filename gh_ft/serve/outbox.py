@@ -13,6 +13,7 @@ back to a version it already has only re-points the model name.
 """
 from __future__ import annotations
 
+from gh_ft.errors import GhFtError
 import json
 import os
 import re
@@ -31,7 +32,7 @@ BUNDLE_SUFFIX = ".ollama-bundle.tar"
 Echo = Callable[[str], None]
 
 
-class OutboxError(RuntimeError):
+class OutboxError(GhFtError, RuntimeError):
     pass
 
 
@@ -58,6 +59,10 @@ def publish_to_outbox(outbox: Path, modelfile: Path, *, model_name: str, version
         from gh_ft.export.bundle import make_bundle
     outbox = Path(outbox)
     outbox.mkdir(parents=True, exist_ok=True)
+    # A publish killed mid-bundle leaves its temp file (never under a bundle's name, so never
+    # published); the improve lock makes this the only publisher, so any such file is stale.
+    for stale in outbox.glob(f".*{BUNDLE_SUFFIX}.*.tmp"):
+        stale.unlink(missing_ok=True)
     target = outbox / bundle_name(model_name, version)
     if target.is_file():
         echo(f"outbox: {target.name} is already there")

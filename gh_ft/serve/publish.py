@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gh_ft.export.ollama import OllamaError, OllamaUnreachable, check_server, client, resolve_host, settings_host
+from gh_ft.export.ollama import OllamaError, OllamaUnreachable, check_server, client, resolve_host
 from gh_ft.serve.outbox import Echo, WatchResult, publish_to_outbox, watch_lock, watch_once
 from gh_ft.loop.registry import Registry, current_row, previous_row, tag
 from gh_ft.settings import Settings
@@ -55,30 +55,14 @@ def point_name(host: str | None, model_name: str, version: int) -> None:
         raise OllamaError(f"Ollama did not confirm pointing {model_name} at {source} (status {status!r})")
 
 
-def export_modelfile(settings: Settings, run_dir: Path, echo: Echo) -> Path:
-    """The run's Modelfile for serving (ollama.quantization): the adapter merged and the model
-    exported to GGUF first where that is not done or not up to date (prepare_modelfile)."""
-    from gh_ft.export.ollama import prepare_modelfile
-    from gh_ft.train.run import merge_run
-
-    run_dir = Path(run_dir)
-    merged = run_dir / "output" / "merged"
-    if not any(merged.glob("*.safetensors")):  # the export converts the merged model
-        echo(f"merging the adapter (log: {run_dir / 'merge.log'})")
-        merge_run(settings, str(run_dir), echo=None)
-    echo(f"exporting to GGUF where not up to date (log: {run_dir / 'export' / 'export.log'})")
-    return prepare_modelfile(settings, str(run_dir))
-
-
-def publish_version(settings: Settings, row: dict, run_dir: Path, *, echo: Echo = print,
+def publish_version(settings: Settings, row: dict, modelfile: Path, *, echo: Echo = print,
                     registry: Registry | None = None) -> dict[str, Any]:
     """Serve the promoted `row`: Ollama (`name:vN`, then `name`) when a server answers, and
     the outbox when one is set. Returns what was done; parts that could not be done yet
     are listed under "pending" (the loop retries them)."""
     v, o = row["version"], settings.ollama
-    host = settings_host(o.host)
+    host = o.host
     record: dict[str, Any] = {"pending": []}
-    modelfile = export_modelfile(settings, run_dir, echo)
     try:
         check_server(host)
     except OllamaUnreachable as e:
@@ -109,7 +93,7 @@ def publish_version(settings: Settings, row: dict, run_dir: Path, *, echo: Echo 
 # ---------------------------------------------------------------- the workstation: bundle watch
 
 def default_state_path(settings: Settings) -> Path:
-    return settings.project_dir / ".gh-ft" / "bundle-watch.json"
+    return settings.state_dir / "bundle-watch.json"
 
 
 def bundle_watch(settings: Settings, outbox: Path, *, state_path: Path | None = None, once: bool = False,
@@ -120,7 +104,7 @@ def bundle_watch(settings: Settings, outbox: Path, *, state_path: Path | None = 
     from gh_ft.loop.improve import StopSignal
 
     o = settings.ollama
-    host = settings_host(o.host)
+    host = o.host
     state_path = state_path or default_state_path(settings)
     state_path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -161,4 +145,4 @@ def bundle_watch(settings: Settings, outbox: Path, *, state_path: Path | None = 
         return None
 
 
-__all__ = ["bundle_watch", "export_modelfile", "has_model", "point_name", "publish_version", "version_name"]
+__all__ = ["bundle_watch", "has_model", "point_name", "publish_version", "version_name"]

@@ -9,6 +9,7 @@ ExecStart arguments; plain values (paths, Description=) refuse what a unit line 
 """
 from __future__ import annotations
 
+from gh_ft.errors import GhFtError
 import configparser
 import plistlib
 import re
@@ -22,7 +23,7 @@ PLIST_TEMPLATE = "gh-ft.plist.j2"
 UNIT_TEMPLATE = "gh-ft.service.j2"
 
 
-class ServiceError(RuntimeError):
+class ServiceError(GhFtError, RuntimeError):
     pass
 
 

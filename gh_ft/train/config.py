@@ -9,6 +9,7 @@ every problem in one go.
 """
 from __future__ import annotations
 
+from gh_ft.errors import GhFtError
 import copy
 import difflib
 import json
@@ -54,7 +55,7 @@ KEY_HINTS = {
 }
 
 
-class ConfigError(ValueError):
+class ConfigError(GhFtError, ValueError):
     pass
 
 

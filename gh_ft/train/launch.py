@@ -7,6 +7,7 @@ summarises the result. Command building is pure; the side effects are `run_strea
 """
 from __future__ import annotations
 
+from gh_ft.errors import GhFtError
 import codecs
 import contextlib
 import os
@@ -33,7 +34,7 @@ LAUNCHERS = ("accelerate", "torchrun", "axolotl", "python")
 _CHECKPOINT = re.compile(r"checkpoint-(\d+)")
 
 
-class LaunchError(RuntimeError):
+class LaunchError(GhFtError, RuntimeError):
     """A run cannot start (missing config, nothing to resume, no adapter to merge)."""
 
 

@@ -32,13 +32,15 @@ def resolve_base_model(preset: Preset, settings: Settings) -> str:
     name = settings.train.base_model or preset.base_model
     if name == TINY:
         tiny = settings.train.tiny_model_dir
-        tiny = tiny if tiny.is_absolute() else settings.project_dir / tiny
         if not (tiny / "config.json").is_file():
             raise ConfigError(f"the preset trains the tiny local model, which is not built yet: "
                               f"run `gh-ft tiny-model --out {tiny}`")
         return str(tiny.resolve())
-    local = Path(name).expanduser()
-    return str(local.resolve()) if local.is_dir() else name
+    if settings.train.base_model is None:  # a folder named by a preset is relative to the preset file
+        beside = preset.path.parent / Path(name).expanduser()
+        if not Path(name).is_absolute() and beside.is_dir():
+            return str(beside.resolve())
+    return name  # a folder from the settings is absolute already; otherwise a hub id
 
 
 def include_docs(preset: Preset, settings: Settings) -> bool:

@@ -6,6 +6,7 @@ output (adapter, checkpoints, merged/).
 """
 from __future__ import annotations
 
+from gh_ft.errors import GhFtError
 import json
 import sys
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from gh_ft.train.launch import train as launch_train
 from gh_ft.train.prepare import raise_on_errors, render_for, validate_rendered, write_config
 
 
-class TrainError(RuntimeError):
+class TrainError(GhFtError, RuntimeError):
     pass
 
 
@@ -40,8 +41,7 @@ class TrainResult:
 
 
 def _runs_dir(settings: Settings) -> Path:
-    runs = settings.train.runs_dir
-    return runs if runs.is_absolute() else settings.project_dir / runs
+    return settings.runs_dir
 
 
 def find_run(settings: Settings, ref: str | None) -> RunPaths:

@@ -397,6 +397,44 @@ def _windows(line: str) -> Iterator[tuple[int, str]]:
         yield start, line[start:start + _WINDOW]
 
 
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, piece) covering the text: runs of whole lines up to _WINDOW characters (one
+    call per plugin for many short lines), a longer line in its windows, none over _LONGEST."""
+    offset, chunk_start, chunk, size = 0, 0, [], 0
+    for line in text.splitlines(keepends=True):
+        if len(line) > _WINDOW or size + len(line) > _WINDOW:
+            if chunk:
+                yield chunk_start, "".join(chunk)
+            chunk, size = [], 0
+        if len(line) > _WINDOW:
+            if len(line) <= _LONGEST:
+                yield from ((offset + base, window) for base, window in _windows(line))
+        else:
+            if not chunk:
+                chunk_start = offset
+            chunk.append(line)
+            size += len(line)
+        offset += len(line)
+    if chunk:
+        yield chunk_start, "".join(chunk)
+
+
+def _secret_named_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, window) of each line that names a secret: where keyword and entropy finds count."""
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if 8 <= len(line) <= _LONGEST and _SECRET_NAME.search(line):
+            yield from ((offset + base, window) for base, window in _windows(line))
+        offset += len(line)
+
+
+def _plausible(value: str, heuristic) -> bool:
+    return not (len(value) < 8 or any(c in _UNSAFE_IN_SPAN for c in value)
+                or _is_placeholder(value) or len(set(value)) < 6 or _FILLER.search(value)
+                or heuristic.is_sequential_string(value) or heuristic.is_potential_uuid(value)
+                or heuristic.is_templated_secret(value))
+
+
 def detector_hits(text: str) -> list[_Hit]:
     """Spans of the secrets detect-secrets' plugins find, each inside one literal."""
     plugins = _detector_plugins()
@@ -404,36 +442,32 @@ def detector_hits(text: str) -> list[_Hit]:
         return []
     from detect_secrets.filters import heuristic
 
+    provider = [(t, p) for t, p in plugins if t not in _DETECTOR_GATED]
+    gated = [(t, p) for t, p in plugins if t in _DETECTOR_GATED]
     hits: set[_Hit] = set()
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        if len(line.strip()) < 8 or len(line) > _LONGEST:  # too short to hold a credential; too long: see above
-            offset += len(line)
-            continue
-        for base, window in _windows(line):
-            for secret_type, plugin in plugins:
+    for group, pieces in ((provider, _chunks(text)), (gated, _secret_named_lines(text))):
+        for base, piece in pieces:
+            for secret_type, plugin in group:
                 try:
-                    values = set(plugin.analyze_string(window))
+                    # a match may carry the character before it (" = :) - never base64's trailing =
+                    values = {v.lstrip(" \t\r\n=:\"'").rstrip(" \t\r\n:\"'")
+                              for v in plugin.analyze_string(piece) if isinstance(v, str)}
                 except Exception:  # noqa: BLE001 - one plugin's failure must not lose the others' finds
                     continue
                 for value in values:
-                    if (not value or len(value) < 8 or any(c in _UNSAFE_IN_SPAN for c in value)
-                            or _is_placeholder(value) or len(set(value)) < 6 or _FILLER.search(value)
-                            or heuristic.is_sequential_string(value) or heuristic.is_potential_uuid(value)
-                            or heuristic.is_templated_secret(value)):
+                    if not _plausible(value, heuristic):
                         continue
-                    start = window.find(value)
+                    start = piece.find(value)
                     while start >= 0:
-                        if secret_type not in _DETECTOR_GATED or _gated_ok(window, start, value, secret_type):
-                            begin, end = offset + base + start, offset + base + start + len(value)
+                        if group is provider or _gated_ok(piece, start, value, secret_type):
+                            begin, end = base + start, base + start + len(value)
                             # a pattern without a boundary may stop inside the token: take all of it
                             while begin > 0 and text[begin - 1] in _TOKEN_CHARS:
                                 begin -= 1
                             while end < len(text) and text[end] in _TOKEN_CHARS:
                                 end += 1
                             hits.add((begin, end, _detector_kind(secret_type)))
-                        start = window.find(value, start + len(value))
-        offset += len(line)
+                        start = piece.find(value, start + len(value))
     return sorted(hits)
 
 

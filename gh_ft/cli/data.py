@@ -76,22 +76,34 @@ def _report_problems(problems) -> None:
 
 @config.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def config_validate(files):
-    """Strictly check Axolotl YAML files against the installed Axolotl (every problem at once)."""
-    from gh_ft.train.config import ConfigError, validate_config_file
+@click.option("-v", "--verbose", is_flag=True, help="Also show what Axolotl logged while checking each file "
+              "(shown anyway for a file that fails).")
+def config_validate(files, verbose):
+    """Strictly check Axolotl YAML files against the installed Axolotl and the plugins each
+    one lists (every problem at once, as FILE:LINE: level: key: message)."""
+    from gh_ft.train.config import ConfigError, check_config_file
 
-    all_problems = []
+    failed = False
     for f in files:
         try:
-            problems = validate_config_file(f)
+            result = check_config_file(f)
         except ConfigError as e:
             _fail(str(e))
-        for p in problems:
-            click.echo(f"{f}: {p}", err=True)
-        all_problems += problems
-        if not any(p.level == "error" for p in problems):
-            click.echo(f"{f}: ok" + (f" ({len(problems)} warning(s))" if problems else ""))
-    if any(p.level == "error" for p in all_problems):
+        for p in result.problems:
+            click.echo(f"{f}:{p.line}: {p}" if p.line else f"{f}: {p}", err=True)
+        failed |= not result.ok
+        if result.ok:
+            counts = [f"{n} {level}(s)" for level in ("warning", "unknown")
+                      if (n := sum(p.level == level for p in result.problems))]
+            about = [result.note] if result.note else []
+            if result.plugins:
+                about.append(f"plugins: {', '.join(name.rsplit('.', 1)[-1] for name in result.plugins)}")
+            click.echo(f"{f}: ok" + (f" ({'; '.join(counts + about)})" if counts or about else ""))
+        if result.log.strip() and (verbose or not result.ok):
+            click.echo(f"--- what Axolotl printed while checking {f} ---", err=True)
+            click.echo(result.log.rstrip("\n"), err=True)
+            click.echo("---", err=True)
+    if failed:
         sys.exit(1)
 
 

@@ -21,12 +21,22 @@ carry nothing to leak, and keeping them keeps the sample realistic.
 
 Every pattern starts at a literal or at the start of a run of token characters
 and uses possessive quantifiers, so matching stays linear in the input.
+
+In front of these rules runs a maintained detector, detect-secrets (Yelp; pinned,
+its plugins for provider formats - Slack webhooks, Twilio, SendGrid, npm, Azure
+storage, Discord, Telegram, Square, Mailchimp, GitLab, PyPI, ... - plus its keyword
+and high-entropy plugins): a hand list always lags the providers. Its findings pass
+the same placeholder rules, entropy and keyword findings count only on a line that
+assigns to a secret-like name, and a value is replaced only where that keeps the
+literal intact (no quote or backslash inside the span), so the C# still parses.
 """
 from __future__ import annotations
 
+import functools
+import math
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 __all__ = ["Redaction", "redact_secrets"]
 
@@ -144,6 +154,9 @@ _KNOWN = [  # (needles, pattern, kind, need_digit)
     (("AIza",), r"AIza" + _b(4, r"A-Za-z0-9_\-+/") + r"[A-Za-z0-9_\-]{35}(?![A-Za-z0-9_\-+/=])",
      "google-api-key", False),
     (("k_live_", "k_test_"), r"[sr]k_(?:live|test)_" + _b(8) + r"[A-Za-z0-9]{10,}+", "stripe-key", False),
+    # provider prefixes detect-secrets 1.5.0 lacks (measured: benchmarks/secrets.py)
+    (("npm_",), r"npm_" + _b(4) + r"[A-Za-z0-9]{36}(?![A-Za-z0-9])", "npm-token", True),
+    (("hf_",), r"hf_" + _b(3) + r"[A-Za-z]{34}(?![A-Za-z0-9])", "huggingface-token", False),
     (("eyJ",), r"eyJ" + _b(3) + r"[A-Za-z0-9_\-]{4,}+\.eyJ[A-Za-z0-9_\-]{4,}+\.[A-Za-z0-9_\-]{8,}+",
      "jwt", False),
 ]
@@ -295,6 +308,169 @@ _RULES: list[tuple[tuple[str, ...], bool, Callable[[str, str], Iterator[_Hit]]]]
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 
 
+# --- the maintained detector: detect-secrets' plugins ----------------------------------
+
+# Plugins left out: a public IPv4 address is no credential; the private-key plugin flags
+# only the BEGIN line, where _pem above redacts the whole block.
+_DETECTOR_SKIPPED = frozenset({"Public IP (ipv4)", "Private Key"})
+# Plugins that fire on any quoted literal that looks random or follows a secret-ish word:
+# they count only where the line assigns to a secret-like name (below).
+_DETECTOR_GATED = frozenset({"Base64 High Entropy String", "Hex High Entropy String", "Secret Keyword"})
+_DETECTOR_KINDS = {
+    "AWS Access Key": "aws-access-key", "GitHub Token": "github-token", "JSON Web Token": "jwt",
+    "Slack Token": "slack-token", "Stripe Access Key": "stripe-key", "OpenAI Token": "openai-key",
+    "Basic Auth Credentials": "url-credentials", "Secret Keyword": "generic-secret",
+    "Base64 High Entropy String": "high-entropy-secret", "Hex High Entropy String": "high-entropy-secret",
+    "Azure Storage Account access key": "azure-storage-key", "NPM tokens": "npm-token",
+}
+# An identifier naming a secret: ...Key, ...Secret, ...Token, ...Password, ...Salt, ...Hmac, ...
+_SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*?(?:key|secret|token|passw(?:or)?d|pwd|passphrase|salt|hmac"
+                          r"|credentials?|signature|auth|cert(?:ificate)?)s?(?![A-Za-z0-9])", re.IGNORECASE)
+_GATED_KINDS = frozenset(_DETECTOR_KINDS[t] for t in _DETECTOR_GATED)
+_UNSAFE_IN_SPAN = frozenset("\"'\\\n\r`")
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+_FILLER = re.compile(r"(.)\1{7}")  # XXXXXXXX in a documentation example: no secret
+
+
+def _detector_kind(secret_type: str) -> str:
+    return _DETECTOR_KINDS.get(secret_type) or "-".join(_NON_ALNUM.split(secret_type.lower())).strip("-")
+
+
+@functools.lru_cache(maxsize=1)
+def _detector_plugins() -> tuple[tuple[str, Any], ...]:
+    """detect-secrets' plugins, each with its default settings (no network: findings are
+    never verified against the provider)."""
+    try:
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    except ImportError:
+        return ()
+    plugins = []
+    for secret_type, cls in sorted(get_mapping_from_secret_type_to_class().items()):
+        if secret_type in _DETECTOR_SKIPPED:
+            continue
+        try:
+            plugins.append((secret_type, cls()))
+        except TypeError:  # a plugin that needs settings we do not have: leave it out
+            continue
+    return tuple(plugins)
+
+
+def detector_available() -> bool:
+    return bool(_detector_plugins())
+
+
+def _shannon(value: str) -> float:
+    counts = {c: value.count(c) for c in set(value)}
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+def _gated_ok(line: str, start: int, value: str, secret_type: str) -> bool:
+    """A keyword or entropy find counts only when a secret-like name is assigned the value
+    on its line and the value itself looks machine-made or password-like, not a word."""
+    names = [m.group() for m in _SECRET_NAME.finditer(line, 0, start)]
+    if not names or any(c.isspace() for c in value) or _is_placeholder(value):
+        return False
+    if "://" in value or _PATHLIKE.fullmatch(value) or ("{" in value and "}" in value):
+        return False
+    if _norm(value) in {_norm(n) for n in names}:
+        return False
+    if secret_type == "Secret Keyword":
+        return _value_ok(value, names[-1], _name_kind(names[-1]) or "generic-secret", quoted=True)
+    if not _DIGIT.search(value) and _NAMELIKE.fullmatch(value):
+        return False  # a name, not a key: "HERONMAPBOXTOKEN" (an env var), "Worker.CancellationToken"
+    return len(value) >= 16 and _shannon(value) >= 3.0
+
+
+# Some of detect-secrets' patterns take time quadratic in the line's length on hostile
+# input ("sk-" * 30000 costs minutes): the detector sees a long line in overlapping windows,
+# so its cost stays linear in the text (a window overlap longer than any provider token
+# keeps every token whole in some window), and a line longer than _LONGEST (embedded
+# icons, minified data) only by the linear rules above.
+_WINDOW, _OVERLAP, _LONGEST = 1024, 256, 16384
+
+
+def _windows(line: str) -> Iterator[tuple[int, str]]:
+    if len(line) <= _WINDOW:
+        yield 0, line
+        return
+    for start in range(0, len(line) - _OVERLAP, _WINDOW - _OVERLAP):
+        yield start, line[start:start + _WINDOW]
+
+
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, piece) covering the text: runs of whole lines up to _WINDOW characters (one
+    call per plugin for many short lines), a longer line in its windows, none over _LONGEST."""
+    offset, chunk_start, chunk, size = 0, 0, [], 0
+    for line in text.splitlines(keepends=True):
+        if len(line) > _WINDOW or size + len(line) > _WINDOW:
+            if chunk:
+                yield chunk_start, "".join(chunk)
+            chunk, size = [], 0
+        if len(line) > _WINDOW:
+            if len(line) <= _LONGEST:
+                yield from ((offset + base, window) for base, window in _windows(line))
+        else:
+            if not chunk:
+                chunk_start = offset
+            chunk.append(line)
+            size += len(line)
+        offset += len(line)
+    if chunk:
+        yield chunk_start, "".join(chunk)
+
+
+def _secret_named_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, window) of each line that names a secret: where keyword and entropy finds count."""
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if 8 <= len(line) <= _LONGEST and _SECRET_NAME.search(line):
+            yield from ((offset + base, window) for base, window in _windows(line))
+        offset += len(line)
+
+
+def _plausible(value: str, heuristic) -> bool:
+    return not (len(value) < 8 or any(c in _UNSAFE_IN_SPAN for c in value)
+                or _is_placeholder(value) or len(set(value)) < 6 or _FILLER.search(value)
+                or heuristic.is_sequential_string(value) or heuristic.is_potential_uuid(value)
+                or heuristic.is_templated_secret(value))
+
+
+def detector_hits(text: str) -> list[_Hit]:
+    """Spans of the secrets detect-secrets' plugins find, each inside one literal."""
+    plugins = _detector_plugins()
+    if not plugins:
+        return []
+    from detect_secrets.filters import heuristic
+
+    provider = [(t, p) for t, p in plugins if t not in _DETECTOR_GATED]
+    gated = [(t, p) for t, p in plugins if t in _DETECTOR_GATED]
+    hits: set[_Hit] = set()
+    for group, pieces in ((provider, _chunks(text)), (gated, _secret_named_lines(text))):
+        for base, piece in pieces:
+            for secret_type, plugin in group:
+                try:
+                    # a match may carry the character before it (" = :) - never base64's trailing =
+                    values = {v.lstrip(" \t\r\n=:\"'").rstrip(" \t\r\n:\"'")
+                              for v in plugin.analyze_string(piece) if isinstance(v, str)}
+                except Exception:  # noqa: BLE001 - one plugin's failure must not lose the others' finds
+                    continue
+                for value in values:
+                    if not _plausible(value, heuristic):
+                        continue
+                    start = piece.find(value)
+                    while start >= 0:
+                        if group is provider or _gated_ok(piece, start, value, secret_type):
+                            begin, end = base + start, base + start + len(value)
+                            # a pattern without a boundary may stop inside the token: take all of it
+                            while begin > 0 and text[begin - 1] in _TOKEN_CHARS:
+                                begin -= 1
+                            while end < len(text) and text[end] in _TOKEN_CHARS:
+                                end += 1
+                            hits.add((begin, end, _detector_kind(secret_type)))
+                        start = piece.find(value, start + len(value))
+    return sorted(hits)
+
+
 def redact_secrets(text: str) -> tuple[str, list[Redaction]]:
     """Replace each secret value with ``<REDACTED:kind>``; report (line, kind) of each.
 
@@ -310,6 +486,9 @@ def redact_secrets(text: str) -> tuple[str, list[Redaction]]:
         hay = low if lower else text
         if any(n in hay for n in needles):
             hits.extend((s, prio, e, kind) for s, e, kind in find(text, low) if e > s)
+    # the detector's finds; at the same offset the C#-aware rules' span and kind win
+    # (and a provider format wins over an entropy or keyword find of the same span)
+    hits.extend((s, len(_RULES) + (kind in _GATED_KINDS), e, kind) for s, e, kind in detector_hits(text) if e > s)
     if not hits:
         return text, []
     hits.sort()

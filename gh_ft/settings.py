@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from gh_ft.prompt import GENERATION  # the one definition of how answers are decoded
+
 PROJECT_FILE = "gh-ft.yml"
 
 DEFAULT_IGNORE = [
@@ -61,7 +63,7 @@ class TrainSettings:
 @dataclass
 class EvaluateSettings:
     backend: str = "transformers"       # transformers | llamacpp | ollama
-    max_new_tokens: int = 512
+    max_new_tokens: int = GENERATION.max_new_tokens
     limit: int | None = None            # only the first N test tasks
     baseline: bool = True               # also evaluate the base model on the same tasks
     context: list[Path] = field(default_factory=list)  # plugin sources for base classes (default: collect.context_dir)
@@ -79,7 +81,7 @@ class OllamaSettings:
     host: str = "http://127.0.0.1:11434"           # env OLLAMA_HOST overrides the default, not a set value
     model_name: str = "grasshopper-component-generator"  # the name the plugin asks Ollama for
     quantization: str = "q4_K_M"                   # which exported GGUF the served model uses
-    temperature: float = 0.2
+    temperature: float = GENERATION.temperature  # served as evaluated (gh_ft.prompt.GENERATION)
     num_ctx: int = 4096
 
 

@@ -227,3 +227,49 @@ def test_cli_prints_the_folder_and_train_accepts_the_reference(gemma_base, tmp_p
 
     for preset in ("gemma3-270m-cpu", "gemma3-270m-gpu"):
         assert resolve_base_model(load_preset(preset), Settings()) == str(gemma_base)
+
+
+@pytest.mark.slow
+def test_prompt_parity_on_gemmas_tokenizer(gemma_base):
+    """On Gemma's imported tokenizer: the tokens Axolotl trains on (alpaca strategy) start with
+    exactly the ids of the evaluation prompt (transformers) and of the text the Modelfile's
+    TEMPLATE renders for Ollama, as llama.cpp tokenizes it; BOS first, EOS last and an
+    end-of-generation token to llama.cpp; the stop markers tokenize alike."""
+    from axolotl.prompt_tokenizers import AlpacaPromptTokenizingStrategy
+    from axolotl.prompters import AlpacaPrompter
+    from transformers import AutoTokenizer
+
+    import llama_cpp
+    from gh_ft.export.modelfile import ollama_prompt_fields, prompt_template
+    from gh_ft.prompt import PREAMBLE, STOP_MARKERS, render_prompt
+    from ollama_standin import parse_go_template, render_go_template
+
+    tok = AutoTokenizer.from_pretrained(gemma_base)
+    strategy = AlpacaPromptTokenizingStrategy(AlpacaPrompter(), tok, False, 4096)
+    template = parse_go_template(prompt_template())
+    texts = _real_plugin_texts()
+    rows = [("Write a Grasshopper component that adds two numbers.", "", "public class Add : GH_Component { }"),
+            ("Complete this component.", texts[0][1][:1500], texts[1][1][:1500]),
+            ("Port this to C#:\n\tdef f(x):  return x  ", "", "  // two spaces, a tab\t, a 🙂\n}\n")]
+    llm = gi.llama_vocab(Path(json.loads((gemma_base / gi.MANIFEST).read_text())["source"]["path"]))
+    try:
+        for instruction, input_, output in rows:
+            row = strategy.tokenize_prompt({"instruction": instruction, "input": input_, "output": output})
+            prompt = render_prompt(instruction, input_)
+            eval_ids = tok(prompt, add_special_tokens=True)["input_ids"]
+            fields = ollama_prompt_fields(instruction, input_)
+            served_text = render_go_template(template, {"System": fields.get("system") or PREAMBLE,
+                                                        "Prompt": fields["prompt"], "Response": ""})
+            assert served_text == prompt
+            served_ids = llm.tokenize(served_text.encode("utf-8"), add_bos=True, special=False)
+            assert row["input_ids"][:len(eval_ids)] == eval_ids == served_ids
+            assert eval_ids[0] == tok.bos_token_id == llm.token_bos()
+            assert row["input_ids"][-1] == tok.eos_token_id == llm.token_eos()
+            assert llama_cpp.llama_vocab_is_eog(llm._model.vocab, row["input_ids"][-1])
+            trained = [t for t, label in zip(row["input_ids"], row["labels"]) if label != -100]
+            assert tok.decode(trained, skip_special_tokens=True) == output
+        for marker in STOP_MARKERS:
+            assert tok(marker, add_special_tokens=False)["input_ids"] == llm.tokenize(marker.encode(), add_bos=False,
+                                                                                      special=False)
+    finally:
+        llm.close()

@@ -78,7 +78,10 @@ def test_feedback_and_docs_join_the_datasets(tmp_path):
     assert [Path(d["path"]).name for d in training_datasets(tmp_path, False)] == ["train.jsonl", "feedback.jsonl"]
 
 
-@pytest.mark.parametrize("preset", ["tiny-cpu", "deepseek-coder-6.7b-lora", "qlora-4bit", "multi-gpu"])
+@pytest.mark.parametrize("preset", ["tiny-cpu", "deepseek-coder-6.7b-lora", "qlora-4bit", "multi-gpu",
+                                    # `gguf:` imports Gemma 3 270M into the cache first (minutes, once)
+                                    pytest.param("gemma3-270m-cpu", marks=pytest.mark.slow),
+                                    pytest.param("gemma3-270m-gpu", marks=pytest.mark.slow)])
 def test_presets_render_and_validate(preset, project):
     settings = load_settings(project / "gh-ft.yml")
     settings.train.preset = preset

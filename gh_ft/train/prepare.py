@@ -40,10 +40,12 @@ def resolve_base_model(preset: Preset, settings: Settings) -> str:
                               f"run `gh-ft tiny-model --out {tiny}`")
         return str(tiny.resolve())
     if name.startswith(GGUF_REFERENCE):  # a GGUF imported as a Hugging Face folder (cached by its sha256)
+        import sys
+
         from gh_ft.train.gguf_import import BaseModelImportError, resolve_reference
 
-        try:
-            return resolve_reference(name)
+        try:  # the first use imports (minutes): say so on stderr
+            return resolve_reference(name, echo=lambda m: print(f"gh-ft: {m}", file=sys.stderr, flush=True))
         except BaseModelImportError as e:
             raise ConfigError(f"base_model {name}: {e}") from None
     local = Path(name).expanduser()

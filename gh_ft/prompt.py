@@ -76,7 +76,8 @@ class GenerationSettings:
     def ollama_options(self) -> dict:
         """The settings as Ollama names them (request `options`, Modelfile PARAMETERs)."""
         return {"temperature": float(self.temperature), "top_p": float(self.top_p), "top_k": int(self.top_k),
-                "min_p": float(self.min_p), "repeat_penalty": float(self.repeat_penalty), "num_predict": int(self.max_new_tokens),
+                "min_p": float(self.min_p), "repeat_penalty": float(self.repeat_penalty),
+                "num_predict": int(self.max_new_tokens),
                 "stop": list(self.stop)}
 
 

@@ -31,7 +31,8 @@ def test_modelfile_parameters_equal_the_ollama_backends_request_options():
             return SimpleNamespace(response="x", eval_count=1)
 
     backend = object.__new__(OllamaBackend)  # no server: only the request it would send matters
-    backend.generation, backend._client, backend.num_ctx, backend.model, backend.host = GENERATION, Client(), None, "m", ""
+    backend.generation, backend._client, backend.num_ctx = GENERATION, Client(), None
+    backend.model, backend.host = "m", ""
     settings = Settings()
     backend._one("prompt", settings.evaluate.max_new_tokens, GENERATION.temperature, seed=7)
     assert sent.pop("seed") == 7
@@ -55,9 +56,8 @@ def test_modelfile_parameters_equal_the_llama_cpp_backends_sampler():
     backend.generation, backend.llm, backend.n_ctx = GENERATION, Llm(), 4096
     backend._generate_one([1, 2], Settings().evaluate.max_new_tokens, GENERATION.temperature, 0)
     served = _served()
-    assert {"temperature": asked["temp"], "top_k": asked["top_k"], "top_p": asked["top_p"], "min_p": asked["min_p"],
-            "repeat_penalty": asked["repeat_penalty"]} == {k: served[k] for k in
-                                                             ("temperature", "top_k", "top_p", "min_p", "repeat_penalty")}
+    sampler = ("temperature", "top_k", "top_p", "min_p", "repeat_penalty")
+    assert {"temperature": asked["temp"], **{k: asked[k] for k in sampler[1:]}} == {k: served[k] for k in sampler}
     assert served["stop"] == list(STOP_MARKERS) == list(backend.generation.stop)
     assert served["num_predict"] == Settings().evaluate.max_new_tokens
 

@@ -298,7 +298,8 @@ def ollama_source(name: str, *, host: str | None = None, models_dir: Path | None
             raise BaseModelImportError(f"{manifest}: expected one model layer with a sha256 digest, found {digests}")
         blob = root / "blobs" / digests[0].replace(":", "-")
         if not blob.is_file():
-            raise BaseModelImportError(f"Ollama model {name}: its manifest names {blob.name}, which is not in {root}/blobs")
+            raise BaseModelImportError(f"Ollama model {name}: its manifest names {blob.name}, which is not in "
+                                       f"{root}/blobs")
         return Source(blob, "ollama", OLLAMA_PREFIX + name, [], {"ollama": name, "via": "manifest",
                                                                     "manifest": str(manifest)})
     where = f"not in Ollama's store ({manifest} is missing)"
@@ -648,9 +649,10 @@ def import_base_model(source: str, *, out: Path | None = None, cache_dir: Path |
 def _check_supported(g: GgufFile) -> None:
     from transformers.modeling_gguf_pytorch_utils import GGUF_SUPPORTED_ARCHITECTURES
 
-    if g.architecture not in GGUF_SUPPORTED_ARCHITECTURES or g.architecture in ("general", "tokenizer"):
+    known = [a for a in GGUF_SUPPORTED_ARCHITECTURES if a not in ("general", "tokenizer")]
+    if g.architecture not in known:
         raise BaseModelImportError(f"{g.path}: transformers cannot dequantize a {g.architecture or 'nameless'} GGUF "
-                                   f"(it reads {', '.join(a for a in GGUF_SUPPORTED_ARCHITECTURES if a not in ('general', 'tokenizer'))})")
+                                   f"(it reads {', '.join(known)})")
     if "tokenizer.ggml.tokens" not in g.metadata:
         raise BaseModelImportError(f"{g.path}: the GGUF carries no tokenizer")
 

@@ -3,8 +3,8 @@
 It mirrors the transformers backend so evaluation compares like for like: the prompt is
 tokenized with BOS (where the model adds one), special-token text in it taken as text; decoding
 follows gh_ft.prompt.GENERATION (greedy at temperature 0; top-k, top-p, min-p and repeat penalty
-as set there, the same the Modelfile serves with); generation stops at an end-of-generation token, at a prompt header or after
-`max_new_tokens`; the answer is the text after the prompt cut by `finish_text`. `tokens` counts
+as set there, the same the Modelfile serves with); generation stops at an end-of-generation token,
+at a prompt header or after `max_new_tokens`; the answer is the text after the prompt cut by `finish_text`. `tokens` counts
 the generated tokens, EOS or the stop text included. One context holds one sequence, so prompts
 run one after another and each answer's latency runs from its own request.
 """
@@ -51,10 +51,11 @@ class LlamaCppBackend:
         self.name = name or short_name(self.model_path) + (f"+{Path(self.adapter_path).name}" if adapter else "")
         self.n_ctx = n_ctx
         self.generation = generation
-        # Every core: llama-cpp-python's default (half of them) halved tokens/s on 2 cores (issue #18).
+        # Every core: llama-cpp-python's default (half of them) left one of 2 cores idle (issue #18).
         self.n_threads = n_threads or max(1, os.cpu_count() or 1)
         self.llm = llama_cpp.Llama(model_path=self.model_path, lora_path=self.adapter_path, n_ctx=n_ctx,
-                                   n_threads=self.n_threads, n_threads_batch=self.n_threads, n_batch=min(n_batch, n_ctx), seed=0,
+                                   n_threads=self.n_threads, n_threads_batch=self.n_threads,
+                                   n_batch=min(n_batch, n_ctx), seed=0,
                                    verbose=verbose)
         self._vocab = self.llm._model.vocab  # the public API has no end-of-generation test
         self._buffer = ctypes.create_string_buffer(256)

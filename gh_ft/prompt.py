@@ -43,3 +43,42 @@ def cut_at_stop(text: str) -> str:
         if i != -1:
             cut = min(cut, i)
     return text[:cut]
+
+
+# ---------------------------------------------------------------- how answers are decoded
+
+from dataclasses import dataclass, replace  # noqa: E402  (kept with the one thing that uses it)
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """How an answer is decoded, in one place: every evaluation backend (Hugging Face,
+    llama.cpp, Ollama) decodes with these, and the Ollama Modelfile's PARAMETERs are written
+    from them, so the served model answers the way it was measured.
+
+    temperature 0 is greedy; top_k 0, top_p 1.0 and min_p 0 switch those filters off; repeat_penalty
+    1.0 is none (Ollama's default 1.1 changes even greedy answers, and code repeats tokens by
+    nature: `DA.`, braces). Generation ends at EOS, at a stop text or after max_new_tokens.
+    """
+
+    temperature: float = 0.0
+    top_p: float = 1.0
+    top_k: int = 0
+    min_p: float = 0.0
+    repeat_penalty: float = 1.0
+    max_new_tokens: int = 1024  # issue #18 measured with 1,024; the median real component is 1,239 Gemma tokens
+    stop: tuple[str, ...] = STOP_MARKERS
+
+    def but(self, **changes) -> "GenerationSettings":
+        """A copy with some fields changed (None leaves a field as it is)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def ollama_options(self) -> dict:
+        """The settings as Ollama names them (request `options`, Modelfile PARAMETERs)."""
+        return {"temperature": float(self.temperature), "top_p": float(self.top_p), "top_k": int(self.top_k),
+                "min_p": float(self.min_p), "repeat_penalty": float(self.repeat_penalty),
+                "num_predict": int(self.max_new_tokens),
+                "stop": list(self.stop)}
+
+
+GENERATION = GenerationSettings()

@@ -30,6 +30,7 @@ from typing import Any, Mapping
 import yaml
 
 from gh_ft.errors import EXIT_USAGE, GhFtError
+from gh_ft.prompt import GENERATION  # the one definition of how answers are decoded
 
 PROJECT_FILE = "gh-ft.yml"
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
@@ -93,7 +94,7 @@ class TrainSettings:
 class EvaluateSettings:
     backend: str = setting("transformers", choices=EVALUATE_BACKENDS,
                            help="Generation backend: transformers, llamacpp (a .gguf) or ollama (a served name).")
-    max_new_tokens: int = setting(512, help="Tokens generated per answer at most.")
+    max_new_tokens: int = setting(GENERATION.max_new_tokens, help="Tokens generated per answer at most.")
     limit: int | None = setting(None, help="Only the first N test tasks.")
     baseline: bool = setting(True, help="Also evaluate the base model on the same tasks (gh-ft run, improve).")
     context: list[Path] = setting(factory=list, help="The plugin's sources for the judge (default: collect.context_dir).")
@@ -115,7 +116,8 @@ class OllamaSettings:
     model_name: str = setting("grasshopper-component-generator", flag="--name",
                               help="The name the plugin asks Ollama for.")
     quantization: str = setting("q4_K_M", help="Which exported GGUF the served model uses (q4_K_M, q8_0, f16, ...).")
-    temperature: float = setting(0.2, help="PARAMETER temperature of the Modelfile.")
+    temperature: float = setting(GENERATION.temperature,
+                                  help="PARAMETER temperature of the Modelfile (served as evaluated).")
     num_ctx: int = setting(4096, help="PARAMETER num_ctx of the Modelfile.")
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from gh_ft.export.modelfile import (ModelfileSpec, ollama_prompt_fields, prompt_layout, prompt_template,
                                     render_modelfile, serving_parameters, spec_from_modelfile)
 from gh_ft.export.modelfile_syntax import ModelfileError, go_template_text, modelfile_quote, parse_modelfile
-from gh_ft.prompt import PREAMBLE, PREAMBLE_WITH_INPUT, STOP_MARKERS, render_prompt
+from gh_ft.prompt import GENERATION, PREAMBLE, PREAMBLE_WITH_INPUT, STOP_MARKERS, render_prompt
 from ollama_standin import parse_go_template, render_go_template
 from tools import require_tool
 
@@ -212,7 +212,8 @@ def test_render_modelfile_writes_format_stops_and_parameters():
     assert back.system == PREAMBLE and back.template == prompt_template()
     values = back.parameter_values()
     assert values == {"stop": [*STOP_MARKERS, "</s>", "<|EOT|>"], "temperature": 0.2, "num_ctx": 4096,
-                      "repeat_penalty": 1.0}
+                      "repeat_penalty": 1.0, "top_k": 0, "top_p": 1.0, "min_p": 0.0,
+                      "num_predict": GENERATION.max_new_tokens}
     assert "# run 20261126-x\n# second line\n" in text
 
 

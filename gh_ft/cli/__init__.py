@@ -19,5 +19,6 @@ from gh_ft.cli.base import main
 
 # Importing the command modules registers their commands on `main`.
 from gh_ft.cli import data, evaluation, loop, pipeline, serving, training  # noqa: E402,F401  isort: skip
+from gh_ft.cli import base_model  # noqa: E402,F401  isort: skip  (gh-ft base-model import)
 
 __all__ = ["main"]

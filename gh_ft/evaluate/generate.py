@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from gh_ft.evaluate.backends import Backend, Generation, get_backend
-from gh_ft.prompt import render_prompt
+from gh_ft.prompt import GENERATION, render_prompt
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def _info(backend: Backend) -> dict[str, Any]:
 
 
 def generate_answers(kind: str, models: list[tuple[str, dict[str, Any]]], instruction: str, *, input: str = "",
-                     max_new_tokens: int = 512, temperature: float = 0.0, seed: int = 0,
+                     max_new_tokens: int = GENERATION.max_new_tokens, temperature: float = GENERATION.temperature, seed: int = 0,
                      factory: Callable[..., Backend] = get_backend) -> list[Answer]:
     """One answer per (model, backend options), in order, each model closed before the next loads."""
     if not instruction.strip():

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from gh_ft.evaluate.backends import Backend, check_sampling
 from gh_ft.csharp.declarations import FileDecls, read_declarations
 from gh_ft.files import atomic_write_json, atomic_write_text, read_jsonl
-from gh_ft.prompt import render_prompt
+from gh_ft.prompt import GENERATION, render_prompt
 from gh_ft.evaluate import metrics
 from gh_ft.judge.ladder import judge, judge_many
 
@@ -179,8 +179,8 @@ def _opened(b: BackendOrFactory) -> Iterator[Backend]:
 
 def evaluate(data_dir: Path | str, backend: BackendOrFactory, *, n: int = 1, k: str | Sequence[int] = (1,),
              limit: int | None = None, context_files: Iterable[Path | str] = (),
-             baseline_backend: BackendOrFactory | None = None, max_new_tokens: int = 1024,
-             temperature: float = 0.0, seed: int = 0, progress: Progress | None = None) -> dict:
+             baseline_backend: BackendOrFactory | None = None, max_new_tokens: int = GENERATION.max_new_tokens,
+             temperature: float = GENERATION.temperature, seed: int = 0, progress: Progress | None = None) -> dict:
     """Evaluate `backend` (and `baseline_backend`, on the same tasks and settings) on the
     test split of `data_dir`; returns the report dict. Backends may be given as factories."""
     ks = parse_ks(k)

@@ -25,7 +25,8 @@ import jinja2
 
 from gh_ft import __version__
 from gh_ft.files import atomic_write_text
-from gh_ft.prompt import INSTRUCTION_HEADER, PREAMBLE, PREAMBLE_WITH_INPUT, STOP_MARKERS, render_prompt
+from gh_ft.prompt import (GENERATION, INSTRUCTION_HEADER, PREAMBLE, PREAMBLE_WITH_INPUT, GenerationSettings,
+                          render_prompt)
 from gh_ft.resources import find_file
 from gh_ft.export.modelfile_syntax import ModelfileError, go_template_text, modelfile_quote, parse_modelfile
 
@@ -121,19 +122,21 @@ def _number(text: str) -> Any:
     return {"true": True, "false": False}.get(text.lower(), text)
 
 
-def serving_parameters(*, temperature: float, num_ctx: int, eos_texts: list[str] | tuple[str, ...] = ()
-                       ) -> tuple[tuple[str, str], ...]:
-    """Stops at the prompt format's headers and the end-of-sequence token's text, the
-    sampling temperature, the context length, and no repeat penalty."""
-    if temperature < 0:
-        raise ModelfileError(f"temperature must be >= 0, not {temperature}")
+def serving_parameters(*, temperature: float | None = None, num_ctx: int, eos_texts: list[str] | tuple[str, ...] = (),
+                       generation: GenerationSettings = GENERATION) -> tuple[tuple[str, str], ...]:
+    """The decoding the model is evaluated with (gh_ft.prompt.GENERATION; `temperature`, when
+    given, in its place): its stop texts plus the end-of-sequence token's text, temperature,
+    top_k, top_p, min_p, repeat penalty and answer length, and the context length."""
+    g = generation.but(temperature=temperature)
+    if g.temperature < 0:
+        raise ModelfileError(f"temperature must be >= 0, not {g.temperature}")
     if num_ctx < 1:
         raise ModelfileError(f"num_ctx must be positive, not {num_ctx}")
-    stops = list(dict.fromkeys([*STOP_MARKERS, *(t for t in eos_texts if t)]))
-    # repeat_penalty 1: Ollama's default (1.1) changes even greedy answers, and code repeats
-    # tokens by nature (`DA.`, braces); the model was trained and is evaluated without one.
-    return (*(("stop", s) for s in stops), ("temperature", repr(float(temperature))), ("num_ctx", str(int(num_ctx))),
-            ("repeat_penalty", "1.0"))
+    options = g.ollama_options()
+    stops = list(dict.fromkeys([*options.pop("stop"), *(t for t in eos_texts if t)]))
+    return (*(("stop", s) for s in stops), *((name, repr(value) if isinstance(value, float) else str(value))
+                                              for name, value in options.items()),
+            ("num_ctx", str(int(num_ctx))))
 
 
 def spec_from_modelfile(text: str) -> ModelfileSpec:

@@ -15,6 +15,7 @@ from gh_ft.train.config import (TEMPLATE_NAME, ConfigError, Preset, Problem, loa
                      training_datasets, validate_config_dict)
 
 TINY = "tiny"
+GGUF_REFERENCE = "gguf:"  # gh_ft.train.gguf_import.REFERENCE_PREFIX, without importing torch here
 
 
 @dataclass
@@ -28,7 +29,8 @@ class RenderedConfig:
 
 def resolve_base_model(preset: Preset, settings: Settings) -> str:
     """The model to train from: the settings' override, else the preset's; `tiny` means
-    the locally built tiny model (an absolute path, since Axolotl runs elsewhere)."""
+    the locally built tiny model (an absolute path, since Axolotl runs elsewhere);
+    `gguf:SOURCE` the folder `gh-ft base-model import SOURCE` writes (imported now if not yet)."""
     name = settings.train.base_model or preset.base_model
     if name == TINY:
         tiny = settings.train.tiny_model_dir
@@ -36,6 +38,15 @@ def resolve_base_model(preset: Preset, settings: Settings) -> str:
             raise ConfigError(f"the preset trains the tiny local model, which is not built yet: "
                               f"run `gh-ft tiny-model --out {tiny}`")
         return str(tiny.resolve())
+    if name.startswith(GGUF_REFERENCE):  # a GGUF imported as a Hugging Face folder (cached by its sha256)
+        import sys
+
+        from gh_ft.train.gguf_import import BaseModelImportError, resolve_reference
+
+        try:  # the first use imports (minutes): say so on stderr
+            return resolve_reference(name, echo=lambda m: print(f"gh-ft: {m}", file=sys.stderr, flush=True))
+        except BaseModelImportError as e:
+            raise ConfigError(f"base_model {name}: {e}") from None
     if settings.train.base_model is None:  # a folder named by a preset is relative to the preset file
         beside = preset.path.parent / Path(name).expanduser()
         if not Path(name).is_absolute() and beside.is_dir():

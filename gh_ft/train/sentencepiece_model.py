@@ -104,16 +104,17 @@ def _float_field(number: int, value: float) -> bytes:
 
 
 def model_proto(table: list[tuple[str, float, int]], *, unk_id: int, bos_id: int, eos_id: int,
-                byte_fallback: bool = True) -> bytes:
+                byte_fallback: bool = True, add_dummy_prefix: bool = True) -> bytes:
     """Serialized ModelProto of a BPE model with Llama-2's settings: identity normalization,
-    a "▁" dummy prefix, whitespace kept and escaped as "▁", byte fallback."""
+    a "▁" dummy prefix (unless `add_dummy_prefix` is False, as for Gemma), whitespace kept and
+    escaped as "▁", byte fallback."""
     out = bytearray()
     for piece, score, kind in table:
         out += _len_field(1, _len_field(1, piece.encode("utf-8")) + _float_field(2, score) + _int_field(3, kind))
     trainer = (_int_field(3, _BPE) + _int_field(4, len(table)) + _int_field(26, 1)  # allow_whitespace_only_pieces
                + _int_field(35, int(byte_fallback)) + _int_field(40, unk_id) + _int_field(41, bos_id)
                + _int_field(42, eos_id) + _int_field(43, -1))  # no pad piece
-    normalizer = (_len_field(1, b"identity") + _int_field(3, 1)  # add_dummy_prefix
+    normalizer = (_len_field(1, b"identity") + _int_field(3, int(add_dummy_prefix))
                   + _int_field(4, 0) + _int_field(5, 1))         # remove_extra_whitespaces, escape_whitespaces
     out += _len_field(2, trainer) + _len_field(3, normalizer)
     return bytes(out)

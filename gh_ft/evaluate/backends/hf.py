@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gh_ft.prompt import STOP_MARKERS
+from gh_ft.prompt import GENERATION, GenerationSettings
 from gh_ft.evaluate.backends.base import Generation, check_sampling, finish_text
 
 
@@ -40,7 +40,8 @@ class TransformersBackend:
     kind = "transformers"
 
     def __init__(self, model: str | Path, adapter: str | Path | None = None, *, device: str | None = None,
-                 dtype: str | None = None, batch_size: int = 8, name: str | None = None) -> None:
+                 dtype: str | None = None, batch_size: int = 8, name: str | None = None,
+                 generation: GenerationSettings = GENERATION) -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -54,6 +55,7 @@ class TransformersBackend:
         self.model_path, self.adapter_path = str(model_dir), (str(adapter) if adapter else None)
         self.name = name or short_name(model_dir) + (f"+{short_name(adapter)}" if adapter else "")
         self.batch_size = batch_size
+        self.generation = generation
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         if dtype is None:  # bf16 where the GPU does it natively; fp32 on CPU (bf16 matmuls are slow there)
             torch_dtype = torch.bfloat16 if self.device.startswith("cuda") and torch.cuda.is_bf16_supported() \
@@ -100,11 +102,15 @@ class TransformersBackend:
         tok = self.tokenizer
         enc = tok(prompts, return_tensors="pt", padding=True).to(self.device)
         sampling = temperature > 0
+        g = self.generation  # gh_ft.prompt.GENERATION: what llama.cpp, Ollama and the Modelfile use too
         config = GenerationConfig(
             max_new_tokens=max_new_tokens, do_sample=sampling, temperature=temperature if sampling else None,
-            top_p=1.0 if sampling else None, top_k=None, num_return_sequences=n, eos_token_id=self.eos_ids,
+            top_p=g.top_p if sampling else None, top_k=(g.top_k or None) if sampling else None,
+            min_p=(g.min_p or None) if sampling else None,
+            repetition_penalty=g.repeat_penalty if g.repeat_penalty != 1.0 else None,
+            num_return_sequences=n, eos_token_id=self.eos_ids,
             # Finished rows are padded with EOS, so a row's length is the index of its first EOS.
-            pad_token_id=self.eos_ids[0], bos_token_id=tok.bos_token_id, stop_strings=list(STOP_MARKERS))
+            pad_token_id=self.eos_ids[0], bos_token_id=tok.bos_token_id, stop_strings=list(g.stop))
         stamps: list[float] = []
         set_seed(seed)
         t0 = time.perf_counter()
@@ -141,7 +147,7 @@ class TransformersBackend:
         Holding one is monotonic in the prefix length, so a binary search needs ~log2(limit) decodes."""
         def holds(k: int) -> bool:
             text = self.tokenizer.decode(row[:k], skip_special_tokens=True)
-            return any(marker in text for marker in STOP_MARKERS)
+            return any(marker in text for marker in self.generation.stop)
 
         if limit < 1 or not holds(limit):
             return None

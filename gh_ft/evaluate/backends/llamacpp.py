@@ -2,9 +2,9 @@
 
 It mirrors the transformers backend so evaluation compares like for like: the prompt is
 tokenized with BOS (where the model adds one), special-token text in it taken as text; decoding
-is greedy at temperature 0 and plain temperature sampling otherwise (no top-k, top-p, min-p or
-repeat penalty); generation stops at an end-of-generation token, at a prompt header or after
-`max_new_tokens`; the answer is the text after the prompt cut by `finish_text`. `tokens` counts
+follows gh_ft.prompt.GENERATION (greedy at temperature 0; top-k, top-p, min-p and repeat penalty
+as set there, the same the Modelfile serves with); generation stops at an end-of-generation token,
+at a prompt header or after `max_new_tokens`; the answer is the text after the prompt cut by `finish_text`. `tokens` counts
 the generated tokens, EOS or the stop text included. One context holds one sequence, so prompts
 run one after another and each answer's latency runs from its own request.
 """
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gh_ft.prompt import STOP_MARKERS
+from gh_ft.prompt import GENERATION, GenerationSettings
 from gh_ft.evaluate.backends.base import Generation, check_sampling, finish_text
 from gh_ft.evaluate.backends.hf import short_name
 
@@ -38,7 +38,7 @@ class LlamaCppBackend:
 
     def __init__(self, model: str | Path, adapter: str | Path | None = None, *, n_ctx: int = 4096,
                  n_threads: int | None = None, n_batch: int = 512, name: str | None = None,
-                 verbose: bool = False) -> None:
+                 verbose: bool = False, generation: GenerationSettings = GENERATION) -> None:
         self.model_path = _check_gguf(model, "model")
         self.adapter_path = _check_gguf(adapter, "LoRA adapter") if adapter else None
         if n_ctx < 16:
@@ -50,9 +50,12 @@ class LlamaCppBackend:
         self._llama_cpp = llama_cpp
         self.name = name or short_name(self.model_path) + (f"+{Path(self.adapter_path).name}" if adapter else "")
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or max(1, (os.cpu_count() or 2) // 2)
+        self.generation = generation
+        # Every core: llama-cpp-python's default (half of them) left one of 2 cores idle (issue #18).
+        self.n_threads = n_threads or max(1, os.cpu_count() or 1)
         self.llm = llama_cpp.Llama(model_path=self.model_path, lora_path=self.adapter_path, n_ctx=n_ctx,
-                                   n_threads=self.n_threads, n_batch=min(n_batch, n_ctx), seed=0,
+                                   n_threads=self.n_threads, n_threads_batch=self.n_threads,
+                                   n_batch=min(n_batch, n_ctx), seed=0,
                                    verbose=verbose)
         self._vocab = self.llm._model.vocab  # the public API has no end-of-generation test
         self._buffer = ctypes.create_string_buffer(256)
@@ -104,15 +107,16 @@ class LlamaCppBackend:
         answer: list[int] = []
         text = b""
         started = time.perf_counter()
-        stream = self.llm.generate(prompt_ids, temp=temperature, top_k=0, top_p=1.0, min_p=0.0, typical_p=1.0,
-                                   repeat_penalty=1.0, reset=True)
+        g = self.generation
+        stream = self.llm.generate(prompt_ids, temp=temperature, top_k=g.top_k, top_p=g.top_p, min_p=g.min_p,
+                                   typical_p=1.0, repeat_penalty=g.repeat_penalty, reset=True)
         try:
             for token in stream:
                 answer.append(token)
                 if self._is_end(token):
                     break
                 text += self._piece(token)
-                if len(answer) >= limit or any(m in text.decode("utf-8", "ignore") for m in STOP_MARKERS):
+                if len(answer) >= limit or any(m in text.decode("utf-8", "ignore") for m in g.stop):
                     break
         finally:
             stream.close()

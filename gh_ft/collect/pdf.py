@@ -1,21 +1,26 @@
-"""PDF → DocumentContent: pdfium text, code indentation restored from glyph positions.
+"""PDF → DocumentContent: layout rebuilt from pdfium's character boxes.
 
-pdfium runs in a child process (this file run as a script, stdlib + pypdfium2 only)
-so a broken or hostile PDF can at worst crash or stall the child: the caller gets a
-DocumentError, never a segfault or a hang. The child sends back one record per text
-line; running headers, paragraphs, headings and code listings are worked out here.
+pdfium runs in long-lived child processes (this file run as a script: stdlib + pypdfium2 only), one per process
+that reads PDFs, reused for every PDF of a collect. A broken or hostile PDF can at worst crash or stall its child:
+the caller gets a DocumentError with the reason, a fresh child is started for the next file, and no PDF is read
+twice. The child streams one record per text line, page by page; the layout (running lines, listings, prose) is
+worked out here.
 
-pdfium's plain text collapses runs of spaces, so leading (and, in monospace lines,
-inner) spaces are rebuilt from each glyph's x origin and the font's advance width.
+Monospaced lines are rebuilt on the font's cell grid from each glyph's x origin, so spaces (single, multiple,
+leading) come from geometry whether or not the PDF has space glyphs, and whatever gaps pdfium invents between
+glyphs a typesetter spread over fixed columns (listings' `columns=fixed`) are ignored. Proportional lines keep
+pdfium's text, whose word gaps pdfium infers from the font size.
 """
 from __future__ import annotations
 
 import json
 import os
 import re
+import select
 import statistics
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -23,88 +28,138 @@ from gh_ft.collect.listings import MONOSPACE_FONT, find_listings  # stdlib only:
 
 if __name__ != "__main__":  # the pdfium child needs none of this
     from gh_ft.collect.documents import (CodeBlock, DocumentContent, DocumentError, Part, assemble,
-                                         clean_code, parses_as_csharp)
+                                         clean_code, parses_as_csharp, plausibly_csharp)
+    from gh_ft.csharp.lexer import tokenize
+    from gh_ft.csharp.parse import parse_tree
 
 _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
-                            "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " "})
+                            "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u00ad": ""})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ud800-\udfff\uffff]")
 
 # ---------------------------------------------------------------- child: pdfium → line records
 
 
-def _page_lines(raw, textpage) -> list[list]:
-    """[text, x, y, size, mono, advance, bold] for each text line of one page."""
-    import ctypes
+class _PageReader:
+    """Line records of one text page: [text, x, y, size, mono, pitch, bold, x_end, gutter]."""
 
-    n = textpage.count_chars()
-    if n <= 0:
-        return []
-    handle = textpage.raw
-    text = textpage.get_text_range(0, n)
-    if len(text) != n:  # keep text index == char index, which the position calls use
-        text = "".join(chr(raw.FPDFText_GetUnicode(handle, i)) for i in range(n))
-    x, y, flags = ctypes.c_double(), ctypes.c_double(), ctypes.c_int()
-    name_buf, box = ctypes.create_string_buffer(256), raw.FS_RECTF()
+    def __init__(self, raw, textpage, rotation: int = 0, size: tuple[float, float] = (0.0, 0.0)):
+        import ctypes
 
-    def origin(i: int) -> float:
-        raw.FPDFText_GetCharOrigin(handle, i, ctypes.byref(x), ctypes.byref(y))
-        return x.value
+        self.rotation, (self.width, self.height) = rotation % 4, size  # displayed size
 
-    def font(i: int) -> str:
-        raw.FPDFText_GetFontInfo(handle, i, name_buf, len(name_buf), ctypes.byref(flags))
-        return name_buf.value.decode("utf-8", "replace").split("+")[-1]  # drop the subset tag
+        self.raw, self.handle = raw, textpage.raw
+        self.n = textpage.count_chars()
+        self.text = textpage.get_text_range(0, self.n) if self.n > 0 else ""
+        if len(self.text) != self.n:  # keep text index == char index, which the position calls use
+            self.text = "".join(chr(raw.FPDFText_GetUnicode(self.handle, i)) for i in range(self.n))
+        self._x, self._y, self._flags = ctypes.c_double(), ctypes.c_double(), ctypes.c_int()
+        self._bx, self._by = ctypes.byref(self._x), ctypes.byref(self._y)
+        self._name = ctypes.create_string_buffer(128)
+        self._fonts: dict[str, bool] = {}
 
-    def monospace(name: str) -> bool:
-        return bool(flags.value & 1) or bool(MONOSPACE_FONT.search(name))  # FixedPitch flag or name
+    def font(self, i: int) -> tuple[str, bool]:
+        """(name without subset tag, monospaced?) of glyph i."""
+        self.raw.FPDFText_GetFontInfo(self.handle, i, self._name, 128, self._flags)
+        name = self._name.value.decode("utf-8", "replace").split("+")[-1]
+        mono = self._fonts.get(name)
+        if mono is None:  # the FixedPitch flag is often missing (TeX fonts): the name decides too
+            mono = self._fonts[name] = bool(self._flags.value & 1) or bool(MONOSPACE_FONT.search(name))
+        return name, mono
 
-    lines = []
-    for m in re.finditer(r"[^\r\n]+", text):
-        seg = m.group()
-        body = seg.strip()
-        if not body:
-            continue
-        first = m.start() + len(seg) - len(seg.lstrip())
-        last = m.start() + len(seg.rstrip()) - 1
-        x0 = origin(first)
-        y0 = y.value
-        size = raw.FPDFText_GetFontSize(handle, first)
-        name = font(first)
-        bold = "bold" in name.lower() or raw.FPDFText_GetFontWeight(handle, first) >= 600
-        mono = monospace(name)
-        last_name = font(last) if mono and last > first else name
-        mono = mono and monospace(last_name)  # a prose line merely starting with inline code is prose
-        advance = 0.0
-        if mono:
-            raw.FPDFText_GetLooseCharBox(handle, first, ctypes.byref(box))
-            advance = box.right - box.left if 0 < box.right - box.left < 2 * size else 0.6 * size
-            if last_name == name and round((origin(last) - x0) / advance) != last - first:
-                body = _columns(text, first, last, x0, advance, origin)  # spaces were collapsed
-            body = body.replace("\ufffe", "-")
+    def origin(self, i: int) -> tuple[float, float]:
+        """Glyph i's origin as the page is shown (a landscape page may be a portrait one turned)."""
+        self.raw.FPDFText_GetCharOrigin(self.handle, i, self._bx, self._by)
+        x, y = self._x.value, self._y.value
+        if self.rotation == 0:
+            return x, y
+        if self.rotation == 1:
+            return y, self.height - x
+        if self.rotation == 2:
+            return self.width - x, self.height - y
+        return self.width - y, x
+
+    def lines(self) -> list[list]:
+        out = []
+        for m in re.finditer(r"[^\r\n]+", self.text):
+            record = self._line(m.start(), m.end())
+            if record:
+                out.append(record)
+        return out
+
+    def _line(self, start: int, end: int) -> list | None:
+        raw, h, text = self.raw, self.handle, self.text
+        glyphs = [i for i in range(start, end) if not text[i].isspace() and not raw.FPDFText_IsGenerated(h, i)]
+        if not glyphs:
+            return None
+        first, last = glyphs[0], glyphs[-1]
+        size = raw.FPDFText_GetFontSize(h, first)
+        probes = {first, glyphs[len(glyphs) // 2], last}
+        fonts = {i: self.font(i) for i in probes}
+        if not any(mono for _, mono in fonts.values()):  # prose: pdfium's text and word gaps
+            x0, y0 = self.origin(first)
+            x1 = self.origin(last)[0]
+            body = text[first:last + 1].replace("\ufffe", "")  # pdfium's mark of a word it hyphenated
+            body = _CONTROL.sub("", body.translate(_LIGATURES))
+            name = fonts[first][0]
+            bold = "bold" in name.lower() or raw.FPDFText_GetFontWeight(h, first) >= 600
+            return [body, round(x0, 2), round(y0, 2), round(size, 2), False, 0.0, bold,
+                    round(x1 + 0.5 * size, 2), ""]
+        return self._mono_line(glyphs, size)
+
+    def _mono_line(self, glyphs: list[int], size: float) -> list:
+        raw, h, text = self.raw, self.handle, self.text
+        y0 = self.origin(glyphs[0])[1]
+        if self.rotation:
+            xs = [self.origin(i)[0] for i in glyphs]
         else:
-            body = body.replace("\ufffe", "")  # pdfium's mark for a word hyphenated at a line end
-        body = _CONTROL.sub("", body.translate(_LIGATURES))
-        lines.append([body, round(x0, 2), round(y0, 2), round(size, 2), mono, round(advance, 3), bold])
-    return lines
+            xs = []
+            for i in glyphs:
+                raw.FPDFText_GetCharOrigin(h, i, self._bx, self._by)
+                xs.append(self._x.value)
+        # Words: glyph runs without a space-wide gap. The pitch is the usual step inside a word (a word of
+        # digits first may be a line number in a smaller font: not counted).
+        size = raw.FPDFText_GetFontSize(h, glyphs[len(glyphs) // 2])
+        starts = [0] + [k for k in range(1, len(xs)) if not 0 < xs[k] - xs[k - 1] < 0.85 * size]
+        skip = starts[1] if len(starts) > 1 and text[glyphs[0]:glyphs[starts[1] - 1] + 1].isdigit() else 0
+        steps = [b - a for a, b in zip(xs[skip:], xs[skip + 1:]) if 0.2 * size < b - a < 0.85 * size]
+        pitch = statistics.median(steps) if steps else 0.6 * size
+        word_fonts = [self.font(glyphs[k]) for k in starts]
+        gutter = ""
+        ends = starts[1:] + [len(glyphs)]
+        first_word = "".join(text[glyphs[k]] for k in range(starts[0], ends[0]))
+        if len(starts) > 1 and first_word.isdigit():  # maybe a line number: the layout decides
+            gutter, cut = first_word, starts[1]
+        elif len(starts) == 1 and first_word.isdigit() and not word_fonts[0][1]:
+            gutter, cut = first_word, len(glyphs)  # the number of an empty line
+        else:
+            cut = 0
+        rest = [w for k, w in zip(starts, word_fonts) if k >= cut]
+        mono_chars = sum(e - s for s, e, (_, mono) in zip(starts, ends, word_fonts) if s >= cut and mono)
+        if cut < len(glyphs) and 2 * mono_chars < len(glyphs) - cut:  # mostly proportional: prose with inline code
+            body = _CONTROL.sub("", text[glyphs[cut]:glyphs[-1] + 1].replace("\ufffe", "").translate(_LIGATURES))
+            return [body, round(xs[cut], 2), round(y0, 2), round(size, 2), False, 0.0, False,
+                    round(xs[-1] + 0.5 * size, 2), gutter]
+        out: list[str] = []
+        for k in range(cut, len(glyphs)):
+            if k > cut:
+                gap = xs[k] - xs[k - 1]
+                if gap > 1.5 * pitch:
+                    out.append(" " * max(1, round(gap / pitch) - 1))
+            out.append(text[glyphs[k]])
+        body = _CONTROL.sub("", "".join(out).replace("\ufffe", "-"))
+        if cut == len(glyphs):
+            body, x = "", xs[0]
+            size = raw.FPDFText_GetFontSize(h, glyphs[0])
+        else:
+            x = xs[cut]
+            size = raw.FPDFText_GetFontSize(h, glyphs[cut])
+        bold = bool(rest) and "bold" in rest[0][0].lower()
+        return [body, round(x, 2), round(y0, 2), round(size, 2), True, round(pitch, 3), bold,
+                round(xs[-1] + pitch, 2), gutter]
 
 
-def _columns(text: str, first: int, last: int, x0: float, advance: float, origin) -> str:
-    """A monospace line rebuilt glyph by glyph at the column its x origin gives."""
-    out: list[str] = []
-    col = 0
-    for i in range(first, last + 1):
-        if text[i].isspace():
-            continue
-        want = round((origin(i) - x0) / advance)
-        if want > col:
-            out.append(" " * (want - col))
-            col = want
-        out.append(text[i])
-        col += 1
-    return "".join(out)
-
-
-def read_pdf_lines(path: str) -> list[list[list]]:
-    """Line records of every page; ValueError (with the reason) if pdfium cannot open it."""
+def read_pdf_pages(path: str):
+    """Yield the line records of each page; ValueError (with the reason) if pdfium cannot open it."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -116,26 +171,29 @@ def read_pdf_lines(path: str) -> list[list[list]]:
             raise ValueError("encrypted PDF: it needs a password to open") from None
         raise ValueError(f"not a valid PDF: {reason}") from None
     try:
-        pages, broken = [], 0
-        for index in range(len(pdf)):
+        count, broken = len(pdf), 0
+        for index in range(count):
             try:
                 page = pdf[index]
                 textpage = page.get_textpage()
             except pdfium.PdfiumError:  # one damaged page should not cost the whole book
-                pages.append([])
                 broken += 1
+                yield []
                 continue
-            pages.append(_page_lines(raw, textpage))
+            yield _PageReader(raw, textpage, raw.FPDFPage_GetRotation(page.raw), page.get_size()).lines()
             textpage.close()
             page.close()
-        if pages and broken == len(pages):
+        if count and broken == count:
             raise ValueError("not a valid PDF: none of its pages can be read")
-        return pages
     finally:
         pdf.close()
 
 
-def _child_main(path: str) -> None:
+def read_pdf_lines(path: str) -> list[list[list]]:
+    return list(read_pdf_pages(path))
+
+
+def _limit_memory() -> None:
     try:
         import resource
 
@@ -144,14 +202,113 @@ def _child_main(path: str) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (min(8 << 30, hard) if hard > 0 else 8 << 30, hard))
     except (ImportError, ValueError, OSError):
         pass
-    try:
-        result: dict = {"pages": read_pdf_lines(path)}
-    except Exception as e:  # noqa: BLE001 - reported to the parent as text
-        result = {"error": str(e) if isinstance(e, ValueError) else f"{type(e).__name__}: {e}"}
-    sys.stdout.write(json.dumps(result))
 
 
-# ---------------------------------------------------------------- parent: reading
+def _serve() -> None:
+    """The child's loop: one path per stdin line → one JSON line per page, then an end or error line."""
+    _limit_memory()
+    out = sys.stdout
+    for request in sys.stdin:
+        path = request.rstrip("\n")
+        try:
+            pages = 0
+            for lines in read_pdf_pages(path):
+                out.write(json.dumps({"page": lines}) + "\n")
+                pages += 1
+            out.write(json.dumps({"end": pages}) + "\n")
+        except Exception as e:  # noqa: BLE001 - reported to the parent as text
+            out.write(json.dumps({"error": str(e) if isinstance(e, ValueError) else f"{type(e).__name__}: {e}"}) + "\n")
+        out.flush()
+
+
+# ---------------------------------------------------------------- parent: the long-lived readers
+
+
+class _ReaderProcess:
+    """One pdfium child, reused for PDF after PDF; replaced when a PDF kills or stalls it."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        # -P: gh_ft/collect must not go on sys.path (its code.py and secrets.py would shadow the stdlib)
+        self.proc = subprocess.Popen([sys.executable, "-P", os.path.abspath(__file__), "--serve"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.buffer = b""
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+    def _readline(self, deadline: float) -> bytes | None:
+        """The next line, or None when the child died or the deadline passed (it is then killed)."""
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                self.close()
+                raise TimeoutError
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line
+
+    def read(self, path: str, timeout: float) -> list[list[list]]:
+        deadline = time.monotonic() + timeout
+        try:
+            self.proc.stdin.write(os.path.abspath(path).encode("utf-8", "surrogateescape") + b"\n")
+            self.proc.stdin.flush()
+        except OSError:
+            self.close()
+            raise DocumentError(f"not a valid PDF: the PDF reader failed on {path} (it exited)") from None
+        pages: list[list[list]] = []
+        while True:
+            try:
+                line = self._readline(deadline)
+            except TimeoutError:
+                raise DocumentError(f"{path}: reading the PDF took longer than {timeout:g} s; given up") from None
+            if line is None:
+                code = self.proc.wait()
+                self.close()
+                why = f"signal {-code}" if code < 0 else f"exit status {code}"
+                raise DocumentError(f"not a valid PDF: the PDF reader failed on {path} ({why})")
+            record = json.loads(line)
+            if "page" in record:
+                pages.append(record["page"])
+            elif "end" in record:
+                return pages
+            else:
+                raise DocumentError(f"{record['error']} ({path})")
+
+
+_reader: _ReaderProcess | None = None
+
+
+def _shared_reader() -> _ReaderProcess:
+    """This process's reader child (a forked worker starts its own: pipes are not shared)."""
+    global _reader
+    if _reader is None or _reader.pid != os.getpid() or not _reader.alive():
+        if _reader is not None and _reader.pid == os.getpid():
+            _reader.close()
+        _reader = _ReaderProcess()
+    return _reader
+
+
+def close_reader() -> None:
+    """Stop this process's reader child (collect calls it when done; it also ends with the process)."""
+    global _reader
+    if _reader is not None and _reader.pid == os.getpid():
+        _reader.close()
+    _reader = None
 
 
 def _check_pdf_file(path: str) -> None:
@@ -168,32 +325,11 @@ def _check_pdf_file(path: str) -> None:
         raise DocumentError(f"not a valid PDF: {path} is truncated (no %%EOF marker at its end)")
 
 
-def _read_isolated(path: str, timeout: float) -> list[list[list]]:
-    # -P: gh_ft/collect must not go on sys.path (its code.py and secrets.py would shadow the stdlib)
-    command = [sys.executable, "-P", os.path.abspath(__file__), os.path.abspath(path)]
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise DocumentError(f"{path}: reading the PDF took longer than {timeout:g} s; given up") from None
-    except OSError as e:
-        raise DocumentError(f"{path}: could not start the PDF reader: {e}") from None
-    if done.returncode != 0:
-        why = f"signal {-done.returncode}" if done.returncode < 0 else done.stderr.decode(errors="replace")[-300:]
-        raise DocumentError(f"not a valid PDF: the PDF reader failed on {path} ({why.strip()})")
-    try:
-        result = json.loads(done.stdout)
-    except ValueError:
-        raise DocumentError(f"{path}: the PDF reader returned no usable result") from None
-    if "error" in result:
-        raise DocumentError(f"{result['error']} ({path})")
-    return result["pages"]
-
-
 def extract_pdf(path: str | os.PathLike, *, timeout: float = 120.0, isolate: bool = True) -> DocumentContent:
     name = os.fspath(path)
     _check_pdf_file(name)
     if isolate:
-        records = _read_isolated(name, timeout)
+        records = _shared_reader().read(name, timeout)
     else:
         try:
             records = read_pdf_lines(name)
@@ -206,7 +342,6 @@ def extract_pdf(path: str | os.PathLike, *, timeout: float = 120.0, isolate: boo
     return layout([[_Line(*r, page=p + 1) for r in page] for p, page in enumerate(records)])
 
 
-
 # ---------------------------------------------------------------- parent: layout
 
 
@@ -217,8 +352,10 @@ class _Line:
     y: float       # baseline, from the page bottom
     size: float
     mono: bool
-    advance: float  # monospace advance width, 0 for other fonts
+    pitch: float   # monospace cell width, 0 for other fonts
     bold: bool
+    x_end: float   # right end of the last glyph
+    gutter: str    # a leading number, maybe a line number (the layout decides)
     page: int      # 1-based
 
 
@@ -240,24 +377,46 @@ def _running_key(text: str) -> str:
 
 
 def _strip_running_lines(pages: list[list[_Line]], body_size: float) -> list[list[_Line]]:
-    """Drop page numbers and headers/footers: lines repeated at the top or bottom of pages."""
+    """Drop page numbers, running heads and footers: lines at the top or bottom edge of pages that repeat
+    (digits aside) on several pages, or that stand apart from the body at the same height on most pages
+    and carry a number (a page number, a date, 'Page 2 of 9')."""
     def edge(page: list[_Line]) -> set[int]:
         ys = sorted({round(ln.y) for ln in page})
         ends = set(ys[:2] + ys[-2:])
         return {i for i, ln in enumerate(page) if round(ln.y) in ends}
 
-    def may_repeat(line: _Line) -> bool:  # headings and code are never running lines
-        return (not line.mono and bool(re.search("[A-Za-z]", line.text))
-                and (not body_size or line.size <= body_size * 1.1))
+    def apart(page: list[_Line], i: int) -> bool:
+        """Line i is separated from the rest of the page by more than the page's usual line step."""
+        ys = sorted({round(ln.y, 1) for ln in page}, reverse=True)
+        if len(ys) < 3:
+            return True
+        steps = sorted(a - b for a, b in zip(ys, ys[1:]))
+        usual = steps[len(steps) // 2]
+        y = round(page[i].y, 1)
+        k = ys.index(y)
+        near = [abs(ys[j] - y) for j in (k - 1, k + 1) if 0 <= j < len(ys)]
+        return min(near) > 1.3 * usual
 
     edges = [edge(page) for page in pages]
     seen: Counter[str] = Counter()
+    heights: Counter[int] = Counter()
     for page, ends in zip(pages, edges):
-        seen.update({_running_key(page[i].text) for i in ends if may_repeat(page[i])})
+        seen.update({_running_key(page[i].text) for i in ends})
+        heights.update({round(page[i].y / 4) for i in ends})
     need = 2 if len(pages) <= 4 else 3
-    return [[ln for i, ln in enumerate(page)
-             if not (i in ends and (_PAGE_NUMBER.match(ln.text)
-                                    or (may_repeat(ln) and seen[_running_key(ln.text)] >= need)))]
+    nonempty = sum(1 for page in pages if page)
+
+    def running(page: list[_Line], i: int) -> bool:
+        line = page[i]
+        if _PAGE_NUMBER.match(line.text.strip()) and not line.mono:
+            return True
+        if not re.search(r"[A-Za-z0-9]", line.text) or not apart(page, i):
+            return False
+        if seen[_running_key(line.text)] >= need and (not line.mono or re.search(r"\d", line.text)):
+            return True
+        return bool(re.search(r"\d", line.text)) and heights[round(line.y / 4)] * 2 >= nonempty >= 2
+
+    return [[ln for i, ln in enumerate(page) if not (i in ends and running(page, i))]
             for page, ends in zip(pages, edges)]
 
 
@@ -279,23 +438,210 @@ def _margins(pages: list[list[_Line]]) -> dict[int, float]:
     return margins
 
 
-def _listing_code(lines: list[_Line], margins: dict[int, float], bottoms: dict[int, float]) -> str:
-    """Code lines with indentation rebuilt from x positions; gaps become blank lines (also
-    where a page ends a line early: the blank line a page break swallowed)."""
-    advances = [ln.advance for ln in lines if ln.mono and ln.advance > 0]
-    advance = statistics.median(advances) if advances else 0.55 * statistics.median(ln.size for ln in lines)
-    offsets = [ln.x - margins[(ln.page - 1) % 2] for ln in lines]
-    base = min(offsets)
-    steps = [a.y - b.y for a, b in zip(lines, lines[1:]) if a.page == b.page and a.y > b.y]
-    step = statistics.median(steps) if len(steps) >= 2 else 0.0
+# ---------------------------------------------------------------- code text
+
+_CODE_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"',
+                "\u201e": '"', "\u2033": '"'}
+_CODE_DASHES = {"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-"}
+
+
+def normalize_code(code: str) -> str:
+    """Typesetting undone in code: curly quotes and dashes put in place of ASCII become ASCII again outside
+    string literals and comments (where real code may hold them on purpose); ligatures are split, soft hyphens
+    dropped, no-break spaces made spaces everywhere."""
+    code = code.translate(_LIGATURES)
+    if not re.search("[\u2018-\u201e\u2032\u2033\u2010-\u2014\u2212]", code):
+        return code
     out: list[str] = []
-    for k, (line, offset) in enumerate(zip(lines, offsets)):
-        before = lines[k - 1] if k else None
-        if before and step and (before.y - line.y > 1.6 * step if before.page == line.page
-                                else before.y - bottoms.get((before.page - 1) % 2, before.y) > 0.8 * step):
-            out.append("")
-        out.append(" " * round((offset - base) / advance) + line.text)
-    return clean_code(out)
+    i, n = 0, len(code)
+    while i < n:
+        c = code[i]
+        if code.startswith("//", i):
+            j = code.find("\n", i)
+            j = n if j < 0 else j
+        elif code.startswith("/*", i):
+            j = code.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+        elif c in "\"\u201c\u201d\u201e":  # a string: its delimiters are code, its contents are not
+            verbatim = i > 0 and code[i - 1] == "@"
+            j = i + 1
+            while j < n and code[j] != "\n":
+                if code[j] == "\\" and not verbatim:
+                    j += 2
+                    continue
+                if code[j] in "\"\u201c\u201d":
+                    if verbatim and code[j + 1:j + 2] == '"':
+                        j += 2
+                        continue
+                    break
+                j += 1
+            closing = '"' if j < n and code[j] != "\n" else ""
+            out.append('"' + code[i + 1:j] + closing)
+            i = j + (1 if closing else 0)
+            continue
+        elif c in "'\u2018\u2019\u201a\u2032":  # a char literal
+            m = re.match(r"(?:\\.[^'\u2018\u2019\n]{0,8}|[^'\u2018\u2019\n])['\u2018\u2019]", code[i + 1:i + 12])
+            if m:
+                out.append("'" + m.group()[:-1] + "'")
+                i += 1 + m.end()
+                continue
+            out.append("'")
+            i += 1
+            continue
+        else:
+            out.append(_CODE_DASHES.get(c, _CODE_QUOTES.get(c, c)))
+            i += 1
+            continue
+        out.append(code[i:j])
+        i = j
+    return "".join(out)
+
+
+def _errors(lines: list[str]) -> int:
+    """How much of the code tree-sitter cannot parse: bytes under ERROR nodes, plus one per MISSING node."""
+    root = parse_tree("\n".join(lines)).root_node
+    if not root.has_error:
+        return 0
+    weight, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error:
+            weight += node.end_byte - node.start_byte
+        elif node.is_missing:
+            weight += 1
+        elif node.has_error:
+            stack.extend(node.children)
+    return weight
+
+
+def _open_string(line: str) -> bool:
+    """The line ends inside a regular string literal (which cannot span lines): it was wrapped."""
+    last = None
+    for last in tokenize(line):
+        pass
+    return last is not None and last.kind == "string" and not last.text.startswith(("@", '$@', '@$', '"""')) \
+        and (len(last.text) < 2 or not last.text.endswith('"') or last.text.endswith('\\"'))
+
+
+def _grid(lines: list[_Line], lefts: list[float]) -> float:
+    """The cell width of the listing's grid: the glyph step, refined so that line starts fall on whole
+    columns (a typesetter's fixed columns can be a little wider than the glyphs inside a word)."""
+    pitches = [ln.pitch for ln in lines if ln.pitch > 0]
+    base = statistics.median(pitches) if pitches else 0.6 * statistics.median(ln.size for ln in lines)
+    offsets = [ln.x - left for ln, left in zip(lines, lefts) if ln.text and ln.x - left > 0.5 * base]
+    if len(offsets) < 3:
+        return base
+
+    def misfit(pitch: float) -> float:
+        return sum(min(1.0, abs(o / pitch - round(o / pitch))) ** 2 for o in offsets)
+
+    candidates = [base * (0.96 + 0.0025 * k) for k in range(41)]
+    return min(candidates, key=lambda p: (round(misfit(p), 3), abs(p - base)))
+
+
+def _segments(lines: list[_Line]) -> list[float]:
+    """Left edge of each line's segment: a listing's part on one page and in one column."""
+    lefts: list[float] = []
+    start = 0
+    for k in range(1, len(lines) + 1):
+        if k == len(lines) or lines[k].page != lines[k - 1].page or lines[k].y > lines[k - 1].y + 1:
+            part = [ln.x for ln in lines[start:k] if ln.text] or [lines[start].x]
+            lefts += [min(part)] * (k - start)
+            start = k
+    return lefts
+
+
+def _mono_code(lines: list[_Line]) -> list[str]:
+    """Monospaced lines → code lines: gutters of line numbers removed, indentation from the grid, blank lines
+    from vertical gaps, wrapped lines joined back (geometry proposes, a re-parse must not get worse)."""
+    numbered = [int(ln.gutter) for ln in lines if ln.gutter]
+    rising = sum(1 for a, b in zip(numbered, numbered[1:]) if b == a + 1)
+    gutter = len(numbered) >= 3 and rising >= 0.6 * (len(numbered) - 1)
+    texts = [ln.text if gutter or not ln.gutter else (ln.gutter + " " + ln.text).strip() for ln in lines]
+    lefts = _segments(lines)
+    pitch = _grid(lines, lefts)
+    cols = [(ln.x - left) / pitch for ln, left in zip(lines, lefts)]
+    ends = [(ln.x_end - left) / pitch for ln, left in zip(lines, lefts)]
+    right = max(ends)
+    steps = [a.y - b.y for a, b in zip(lines, lines[1:]) if a.page == b.page and 0 < a.y - b.y < 3 * a.size]
+    step = statistics.median(steps) if steps else 0.0
+
+    rounded = [round(c) for c, ln in zip(cols, lines) if ln.text]
+    moves = Counter(abs(b - a) for a, b in zip(rounded, rounded[1:]) if 0 < abs(b - a) <= 8)
+    unit = moves.most_common(1)[0][0] if moves else 4  # the indentation step of the listing
+    out: list[str] = []
+    indents: list[int] = []
+    out_cols: list[float] = []
+    for k, line in enumerate(lines):
+        text = texts[k]
+        if k and step and lines[k - 1].page == line.page and lines[k - 1].y - line.y > 1.6 * step \
+                and not (gutter and line.gutter):
+            out += [""] * max(1, round((lines[k - 1].y - line.y) / step) - 1)
+            indents.append(0)
+            out_cols.append(0.0)
+        col = cols[k]
+        if out and out[-1] and text and _reaches_edge(ends[k - 1], text, right) \
+                and not (gutter and line.gutter) and not (re.search(r"[;{}]$", out[-1]) and re.match(r"[{}]", text)):
+            shape = _continues(out_cols[-1], ends[k - 1], col, right, unit) or _open_string(out[-1])
+            hard = ends[k - 1] >= right - 0.5
+            if hard and col < 1.5:  # cut at a column (enscript): the continuation keeps its spaces
+                sep = " " * round(col)
+            else:  # broken at a break opportunity: a space between words, nothing after punctuation
+                sep = " " if re.match(r"\w", out[-1][-1]) and re.match(r"\w", text[0]) else ""
+            joined = out[:-1] + [" " * indents[-1] + out[-1].lstrip() + sep + text]
+            before = out[:-1] + [" " * indents[-1] + out[-1].lstrip(), text]
+            if _errors(joined) < _errors(before) or (shape and _errors(joined) == _errors(before)):
+                out[-1] = joined[-1]
+                continue
+        indent = max(0, round(col))
+        out.append(" " * indent + text if text else "")
+        indents.append(indent)
+        out_cols.append(col)
+    return out
+
+
+def _reaches_edge(prev_end: float, text: str, right: float) -> bool:
+    """The line before reaches the right edge, or stops short of it by less than this line's first word:
+    where a typesetter or a browser wraps (columns)."""
+    words = text.split()
+    return prev_end + (len(words[0]) if words else 0) + 1 >= right - 0.5
+
+
+def _continues(prev_col: float, prev_end: float, col: float, right: float, unit: int) -> bool:
+    """This line does not start where a line of code would: off the column grid (a break indent in points),
+    left of the line before, a step the listing's indentation never takes, or at the margin after a line
+    cut at the last column."""
+    if abs(col - round(col)) > 0.08 or round(col) < round(prev_col):
+        return True
+    if unit > 1 and (round(col) - round(prev_col)) % unit:
+        return True
+    return round(col) <= 1 and prev_end >= right - 0.5
+
+
+def _mono_parts(lines: list[_Line]) -> list[Part]:
+    """A run of monospaced lines → code blocks where it parses as C# (whole, or listing by listing), the
+    rest as prose unless it looks like code (then it is neither: it never reaches the prose)."""
+    code_lines = _mono_code(lines)
+    where = f"page {lines[0].page}"
+    code = normalize_code(clean_code(code_lines))
+    if re.search(r"[;}]", code) and parses_as_csharp(code):
+        return [Part("code", block=CodeBlock(code, "", where, ""))]
+    parts: list[Part] = []
+    done = 0
+    normalized = normalize_code("\n".join(code_lines)).split("\n")
+    for start, end in find_listings(normalized):
+        parts += _leftover(normalized[done:start])
+        block = clean_code(normalized[start:end])
+        parts.append(Part("code", block=CodeBlock(block, "", where, "")))
+        done = end
+    return parts + _leftover(normalized[done:])
+
+
+def _leftover(rows: list[str]) -> list[Part]:
+    text = clean_code(rows)
+    if not text.strip() or plausibly_csharp(text):
+        return []
+    return [Part("para", " ".join(text.split()))]
 
 
 def _join_wrapped(texts: list[str]) -> str:
@@ -315,10 +661,10 @@ def _line_gap(lines: list[_Line]) -> float:
 
 
 def _prose_parts(lines: list[_Line], body_size: float, margins: dict[int, float], gap: float) -> list[Part]:
-    """Lines outside listings → headings (larger or lone bold lines) and re-joined paragraphs."""
+    """Proportional lines → headings (larger or lone bold lines) and re-joined paragraphs."""
 
     def is_heading(line: _Line) -> bool:
-        return (bool(body_size) and not line.mono and line.size >= body_size * 1.15 and len(line.text) <= 150
+        return (bool(body_size) and line.size >= body_size * 1.15 and len(line.text) <= 150
                 and bool(re.search("[A-Za-z]", line.text)))
 
     def new_paragraph(a: _Line, b: _Line) -> bool:
@@ -326,7 +672,7 @@ def _prose_parts(lines: list[_Line], body_size: float, margins: dict[int, float]
             return bool(re.search(r"[.!?:]$", a.text))
         dy, margin = a.y - b.y, margins[(b.page - 1) % 2]
         indented = b.x - margin > 0.8 * b.size and a.x - margin < 0.3 * a.size and a.text.endswith((".", ":"))
-        return (dy <= 0 or (gap and dy > 1.4 * gap) or abs(a.size - b.size) > 0.75 or a.mono != b.mono
+        return (dy <= 0 or (gap and dy > 1.4 * gap) or abs(a.size - b.size) > 0.75
                 or indented or bool(re.match(r"[\u2022\u25aa\u2013*-] ", b.text)))
 
     parts: list[Part] = []
@@ -335,49 +681,66 @@ def _prose_parts(lines: list[_Line], body_size: float, margins: dict[int, float]
         heading = is_heading(line)
         if group and (heading != is_heading(group[-1]) or abs(line.size - group[-1].size) > 0.5
                       or (not heading and new_paragraph(group[-1], line))):
-            parts.append(_group_part(group, body_size, margins))
+            parts.append(_group_part(group, body_size))
             group = []
         group.append(line)
     if group:
-        parts.append(_group_part(group, body_size, margins))
+        parts.append(_group_part(group, body_size))
     return parts
 
 
-def _group_part(group: list[_Line], body_size: float, margins: dict[int, float]) -> Part:
-    if group[0].mono:  # monospace lines no listing start caught: a snippet, or console output
-        code = _listing_code(group, margins, {})
-        if re.search(r"[;}]", code) and parses_as_csharp(code):
-            return Part("code", block=CodeBlock(code, "", f"page {group[0].page}", ""))
-        return Part("para", code)
-    text = _join_wrapped([ln.text for ln in group])
+def _group_part(group: list[_Line], body_size: float) -> Part:
+    text = _join_wrapped([(ln.gutter + " " + ln.text).strip() for ln in group])
     heading = bool(body_size) and group[0].size >= body_size * 1.15
     lone_bold = len(group) == 1 and group[0].bold and len(text) <= 100 and not text.endswith((".", ",", ";"))
     return Part("heading" if heading or lone_bold else "para", text)
 
 
-def _bottoms(pages: list[list[_Line]]) -> dict[int, float]:
-    """Lowest baseline of full odd and even pages (a low quantile: short pages end higher)."""
-    lows = {parity: sorted(min(ln.y for ln in page) for page in pages[parity::2] if page) for parity in (0, 1)}
-    return {parity: ys[len(ys) // 4] for parity, ys in lows.items() if ys}
-
-
-def layout(pages: list[list[_Line]]) -> DocumentContent:
-    """Page lines → prose sections and code blocks (listings found across page breaks)."""
-    body_size = _body_size(pages)
-    pages = _strip_running_lines(pages, body_size)
-    margins, bottoms = _margins(pages), _bottoms(pages)
-    lines = [ln for page in pages for ln in page]
-    gap = _line_gap(lines)
+def _proportional_parts(lines: list[_Line], body_size: float, margins: dict[int, float], gap: float) -> list[Part]:
+    """Proportional lines: listings set in a proportional font are found by their C# shape, the rest is prose."""
     parts: list[Part] = []
     done = 0
     for start, end in find_listings([ln.text for ln in lines]):
-        parts += _prose_parts(lines[done:start], body_size, margins, gap)
-        code = _listing_code(lines[start:end], margins, bottoms)
-        parts.append(Part("code", block=CodeBlock(code, "", f"page {lines[start].page}", "")))
-        done = end
-    parts += _prose_parts(lines[done:], body_size, margins, gap)
+        code = normalize_code(clean_code([ln.text for ln in lines[start:end]]))
+        if parses_as_csharp(code):
+            parts += _prose_parts(lines[done:start], body_size, margins, gap)
+            parts.append(Part("code", block=CodeBlock(code, "", f"page {lines[start].page}", "")))
+            done = end
+    return parts + _prose_parts(lines[done:], body_size, margins, gap)
+
+
+def _numbered_blanks(lines: list[_Line]) -> list[_Line]:
+    """A line number alone between monospaced lines (an empty line of a numbered listing, its number set in
+    the gutter's proportional font) becomes an empty monospaced line with that number."""
+    for k, line in enumerate(lines):  # a line number alone (an empty line of a numbered listing)
+        if (not line.mono and line.text.isdigit() and 0 < k < len(lines) - 1 and lines[k - 1].mono
+                and lines[k + 1].mono and line.x < lines[k + 1].x):
+            lines[k] = _Line("", lines[k + 1].x, line.y, lines[k + 1].size, True, lines[k + 1].pitch, False,
+                             lines[k + 1].x, line.text, line.page)
+    return lines
+
+
+def layout(pages: list[list[_Line]]) -> DocumentContent:
+    """Page lines → prose sections and code blocks (monospaced runs continue across page breaks)."""
+    body_size = _body_size(pages)
+    pages = _strip_running_lines(pages, body_size)
+    margins = _margins(pages)
+    lines = _numbered_blanks([ln for page in pages for ln in page])
+    gap = _line_gap(lines)
+    parts: list[Part] = []
+    k = 0
+    while k < len(lines):
+        end = k
+        while end < len(lines) and lines[end].mono == lines[k].mono:
+            end += 1
+        run = lines[k:end]
+        parts += _mono_parts(run) if run[0].mono else _proportional_parts(run, body_size, margins, gap)
+        k = end
     return assemble(parts, pages=len(pages))
 
 
 if __name__ == "__main__":
-    _child_main(sys.argv[1])
+    if sys.argv[1:] == ["--serve"]:
+        _serve()
+    else:  # one file, the old way: handy for looking at what the child sends
+        json.dump(read_pdf_lines(sys.argv[1]), sys.stdout)

@@ -410,9 +410,14 @@ def _strip_running_lines(pages: list[list[_Line]], body_size: float) -> list[lis
         line = page[i]
         if _PAGE_NUMBER.match(line.text.strip()) and not line.mono:
             return True
-        if not re.search(r"[A-Za-z0-9]", line.text) or not apart(page, i):
+        if not re.search(r"[A-Za-z0-9]", line.text):
             return False
-        if seen[_running_key(line.text)] >= need and (not line.mono or re.search(r"\d", line.text)):
+        repeated = seen[_running_key(line.text)] >= need
+        if repeated and not line.mono and (not body_size or line.size <= body_size * 1.1):
+            return True  # headings and code are never running lines
+        if not apart(page, i):
+            return False
+        if repeated and re.search(r"\d", line.text):
             return True
         return bool(re.search(r"\d", line.text)) and heights[round(line.y / 4)] * 2 >= nonempty >= 2
 
@@ -445,11 +450,22 @@ _CODE_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'", "\u2
 _CODE_DASHES = {"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-"}
 
 
-def normalize_code(code: str) -> str:
+def typesets_quotes(pages: list[list[_Line]]) -> bool:
+    """The producer printed every ASCII quote of the code as a typographic one (TeX's listings without
+    upquote: ' → ’, ` → ‘): its monospaced text holds curly single quotes and no straight one."""
+    mono = "".join(ln.text for page in pages for ln in page if ln.mono)
+    return "'" not in mono and "`" not in mono and bool(re.search("[\u2018\u2019]", mono))
+
+
+def normalize_code(code: str, typeset_quotes: bool = False) -> str:
     """Typesetting undone in code: curly quotes and dashes put in place of ASCII become ASCII again outside
     string literals and comments (where real code may hold them on purpose); ligatures are split, soft hyphens
-    dropped, no-break spaces made spaces everywhere."""
+    dropped, no-break spaces made spaces everywhere. When the producer is known to have replaced every ASCII
+    single quote and backquote (`typeset_quotes`), they are turned back inside strings and comments too."""
     code = code.translate(_LIGATURES)
+    if typeset_quotes:
+        code = code.replace("\u2019", "'").replace("\u2018", "`")
+        code = re.sub(r"`(\\?.)'", r"'\1'", code)  # a char literal opened with a backquote glyph
     if not re.search("[\u2018-\u201e\u2032\u2033\u2010-\u2014\u2212]", code):
         return code
     out: list[str] = []
@@ -499,19 +515,27 @@ def normalize_code(code: str) -> str:
 
 def _errors(lines: list[str]) -> int:
     """How much of the code tree-sitter cannot parse: bytes under ERROR nodes, plus one per MISSING node."""
-    root = parse_tree("\n".join(lines)).root_node
+    data = "\n".join(lines).encode("utf-8")
+    root = parse_tree(data).root_node
     if not root.has_error:
         return 0
     weight, stack = 0, [root]
     while stack:
         node = stack.pop()
-        if node.is_error:
-            weight += node.end_byte - node.start_byte
+        if node.is_error:  # characters, not bytes: a join must not look better for the spaces it removed
+            weight += len(re.sub(rb"\s+", b"", data[node.start_byte:node.end_byte]))
         elif node.is_missing:
             weight += 1
         elif node.has_error:
             stack.extend(node.children)
     return weight
+
+
+def _ends_in_comment(line: str) -> bool:
+    last = None
+    for last in tokenize(line):
+        pass
+    return last is not None and last.kind == "comment" and last.text.startswith("//")
 
 
 def _open_string(line: str) -> bool:
@@ -590,6 +614,9 @@ def _mono_code(lines: list[_Line]) -> list[str]:
                 sep = " " if re.match(r"\w", out[-1][-1]) and re.match(r"\w", text[0]) else ""
             joined = out[:-1] + [" " * indents[-1] + out[-1].lstrip() + sep + text]
             before = out[:-1] + [" " * indents[-1] + out[-1].lstrip(), text]
+            # A comment joined to the next line would hide that line's code: only when the line alone fails.
+            # A brace opening a line is where code lines start: joined only when that repairs the parse.
+            shape = shape and not _ends_in_comment(out[-1]) and not re.match(r"[{}]", text)
             if _errors(joined) < _errors(before) or (shape and _errors(joined) == _errors(before)):
                 out[-1] = joined[-1]
                 continue
@@ -618,17 +645,45 @@ def _continues(prev_col: float, prev_end: float, col: float, right: float, unit:
     return round(col) <= 1 and prev_end >= right - 0.5
 
 
-def _mono_parts(lines: list[_Line]) -> list[Part]:
-    """A run of monospaced lines → code blocks where it parses as C# (whole, or listing by listing), the
-    rest as prose unless it looks like code (then it is neither: it never reaches the prose)."""
-    code_lines = _mono_code(lines)
-    where = f"page {lines[0].page}"
-    code = normalize_code(clean_code(code_lines))
+def _file_starts(rows: list[str]) -> list[int]:
+    """Rows where a new source file begins inside one run of code (printed listings of several files): a
+    using directive at brace depth 0 after a type was closed (C# allows none there), with the comment and
+    blank lines heading it."""
+    from gh_ft.csharp.lexer import mask_non_code
+
+    masked = mask_non_code("\n".join(rows)).split("\n")
+    starts, depth, closed = [], 0, False
+    for k, row in enumerate(masked):
+        if depth == 0 and closed and re.match(r"\s*using\s+[\w.=\s]+;\s*$", row):
+            start = k
+            while start > 0 and (not rows[start - 1].strip() or rows[start - 1].lstrip().startswith("//")):
+                start -= 1
+            starts.append(start)
+            closed = False
+        depth += row.count("{") - row.count("}")
+        if depth <= 0 and "}" in row:
+            depth, closed = 0, True
+    return starts
+
+
+def _mono_parts(lines: list[_Line], typeset_quotes: bool) -> list[Part]:
+    """A run of monospaced lines → code blocks where it parses as C# (file by file, or listing by listing),
+    the rest as prose unless it looks like code (then it is neither: it never reaches the prose)."""
+    rows = _mono_code(lines)
+    bounds = [0] + _file_starts(rows) + [len(rows)]
+    parts: list[Part] = []
+    for a, b in zip(bounds, bounds[1:]):
+        parts += _code_parts(rows[a:b], f"page {lines[0].page}", typeset_quotes)
+    return parts
+
+
+def _code_parts(code_lines: list[str], where: str, typeset_quotes: bool) -> list[Part]:
+    code = normalize_code(clean_code(code_lines), typeset_quotes)
     if re.search(r"[;}]", code) and parses_as_csharp(code):
         return [Part("code", block=CodeBlock(code, "", where, ""))]
     parts: list[Part] = []
     done = 0
-    normalized = normalize_code("\n".join(code_lines)).split("\n")
+    normalized = normalize_code("\n".join(code_lines), typeset_quotes).split("\n")
     for start, end in find_listings(normalized):
         parts += _leftover(normalized[done:start])
         block = clean_code(normalized[start:end])
@@ -726,6 +781,7 @@ def layout(pages: list[list[_Line]]) -> DocumentContent:
     pages = _strip_running_lines(pages, body_size)
     margins = _margins(pages)
     lines = _numbered_blanks([ln for page in pages for ln in page])
+    typeset_quotes = typesets_quotes(pages)
     gap = _line_gap(lines)
     parts: list[Part] = []
     k = 0
@@ -734,7 +790,7 @@ def layout(pages: list[list[_Line]]) -> DocumentContent:
         while end < len(lines) and lines[end].mono == lines[k].mono:
             end += 1
         run = lines[k:end]
-        parts += _mono_parts(run) if run[0].mono else _proportional_parts(run, body_size, margins, gap)
+        parts += _mono_parts(run, typeset_quotes) if run[0].mono else _proportional_parts(run, body_size, margins, gap)
         k = end
     return assemble(parts, pages=len(pages))
 

@@ -88,7 +88,8 @@ class _PageReader:
 
     def _line(self, start: int, end: int) -> list | None:
         raw, h, text = self.raw, self.handle, self.text
-        glyphs = [i for i in range(start, end) if not text[i].isspace() and not raw.FPDFText_IsGenerated(h, i)]
+        # pdfium's generated characters are spaces and line breaks: whitespace is dropped, geometry decides.
+        glyphs = [i for i in range(start, end) if not text[i].isspace()]
         if not glyphs:
             return None
         first, last = glyphs[0], glyphs[-1]
@@ -513,6 +514,9 @@ def normalize_code(code: str, typeset_quotes: bool = False) -> str:
     return "".join(out)
 
 
+_JOIN_CONTEXT = 24  # lines before a candidate join that its re-parse sees
+
+
 def _errors(lines: list[str]) -> int:
     """How much of the code tree-sitter cannot parse: bytes under ERROR nodes, plus one per MISSING node."""
     data = "\n".join(lines).encode("utf-8")
@@ -552,12 +556,12 @@ def _grid(lines: list[_Line], lefts: list[float]) -> float:
     columns (a typesetter's fixed columns can be a little wider than the glyphs inside a word)."""
     pitches = [ln.pitch for ln in lines if ln.pitch > 0]
     base = statistics.median(pitches) if pitches else 0.6 * statistics.median(ln.size for ln in lines)
-    offsets = [ln.x - left for ln, left in zip(lines, lefts) if ln.text and ln.x - left > 0.5 * base]
-    if len(offsets) < 3:
+    offsets = Counter(round(ln.x - left, 1) for ln, left in zip(lines, lefts) if ln.text and ln.x - left > 0.5 * base)
+    if sum(offsets.values()) < 3:
         return base
 
     def misfit(pitch: float) -> float:
-        return sum(min(1.0, abs(o / pitch - round(o / pitch))) ** 2 for o in offsets)
+        return sum(n * min(1.0, abs(o / pitch - round(o / pitch))) ** 2 for o, n in offsets.items())
 
     candidates = [base * (0.96 + 0.0025 * k) for k in range(41)]
     return min(candidates, key=lambda p: (round(misfit(p), 3), abs(p - base)))
@@ -606,19 +610,28 @@ def _mono_code(lines: list[_Line]) -> list[str]:
         col = cols[k]
         if out and out[-1] and text and _reaches_edge(ends[k - 1], text, right) \
                 and not (gutter and line.gutter) and not (re.search(r"[;{}]$", out[-1]) and re.match(r"[{}]", text)):
-            shape = _continues(out_cols[-1], ends[k - 1], col, right, unit) or _open_string(out[-1])
-            hard = ends[k - 1] >= right - 0.5
-            if hard and col < 1.5:  # cut at a column (enscript): the continuation keeps its spaces
+            hard = ends[k - 1] >= right - 0.5 and col < 1.5
+            if hard:  # cut at the last column (enscript): the continuation keeps its spaces
                 sep = " " * round(col)
             else:  # broken at a break opportunity: a space between words, nothing after punctuation
                 sep = " " if re.match(r"\w", out[-1][-1]) and re.match(r"\w", text[0]) else ""
-            joined = out[:-1] + [" " * indents[-1] + out[-1].lstrip() + sep + text]
-            before = out[:-1] + [" " * indents[-1] + out[-1].lstrip(), text]
-            # A comment joined to the next line would hide that line's code: only when the line alone fails.
-            # A brace opening a line is where code lines start: joined only when that repairs the parse.
-            shape = shape and not _ends_in_comment(out[-1]) and not re.match(r"[{}]", text)
-            if _errors(joined) < _errors(before) or (shape and _errors(joined) == _errors(before)):
-                out[-1] = joined[-1]
+            merged = " " * indents[-1] + out[-1].lstrip() + sep + text
+            comment, open_string = _ends_in_comment(out[-1]), _open_string(out[-1])
+            if hard or (open_string and not comment):
+                join = True  # a line filled to the last column, or a regular string literal (never spans lines)
+            elif comment:  # where geometry says so, unless it hides code (the parse around it gets worse)
+                window, ahead = out[-_JOIN_CONTEXT:-1], texts[k + 1:k + 4]
+                after, before = _errors(window + [merged] + ahead), _errors(window + [out[-1], text] + ahead)
+                join = after < before or (after == before and _continues(out_cols[-1], ends[k - 1], col, right, unit))
+            elif re.match(r"\w", out[-1][-1]) and re.match(r"\w", text[0]):
+                # Two words may be one token cut in two: joined only when that repairs the parse of the lines
+                # around the join (a parse of the whole listing per candidate would cost too much).
+                window, ahead = out[-_JOIN_CONTEXT:-1], texts[k + 1:k + 4]
+                join = _errors(window + [merged] + ahead) < _errors(window + [out[-1], text] + ahead)
+            else:  # a brace opening a line is where code lines start
+                join = not re.match(r"[{}]", text) and _continues(out_cols[-1], ends[k - 1], col, right, unit)
+            if join:
+                out[-1] = merged
                 continue
         indent = max(0, round(col))
         out.append(" " * indent + text if text else "")

@@ -35,6 +35,7 @@ if __name__ != "__main__":  # the pdfium child needs none of this
 _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
                             "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u00ad": ""})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ud800-\udfff\uffff]")
+_GLYPH_RUN = re.compile(r"\S+")
 
 # ---------------------------------------------------------------- child: pdfium → line records
 
@@ -88,75 +89,60 @@ class _PageReader:
 
     def _line(self, start: int, end: int) -> list | None:
         raw, h, text = self.raw, self.handle, self.text
-        # pdfium's generated characters are spaces and line breaks: whitespace is dropped, geometry decides.
-        glyphs = [i for i in range(start, end) if not text[i].isspace()]
-        if not glyphs:
+        # Runs of glyphs between pdfium's spaces (real or generated): geometry decides what the gaps are.
+        runs = [(m.start(), m.end() - 1) for m in _GLYPH_RUN.finditer(text, start, end)]
+        if not runs:
             return None
-        first, last = glyphs[0], glyphs[-1]
+        first, last = runs[0][0], runs[-1][1]
         size = raw.FPDFText_GetFontSize(h, first)
-        probes = {first, glyphs[len(glyphs) // 2], last}
-        fonts = {i: self.font(i) for i in probes}
-        if not any(mono for _, mono in fonts.values()):  # prose: pdfium's text and word gaps
+        middle = runs[len(runs) // 2][0]
+        fonts = [self.font(i) for i in (first, middle, last)]
+        gutter = len(runs) > 1 and text[first:runs[0][1] + 1].isdigit()
+        votes = sum(mono for _, mono in fonts[1 if gutter else 0:])
+        if votes * 2 <= (2 if gutter else 3):  # prose (maybe with inline code): pdfium's text and word gaps
             x0, y0 = self.origin(first)
             x1 = self.origin(last)[0]
             body = text[first:last + 1].replace("\ufffe", "")  # pdfium's mark of a word it hyphenated
             body = _CONTROL.sub("", body.translate(_LIGATURES))
-            name = fonts[first][0]
+            name = fonts[0][0]
             bold = "bold" in name.lower() or raw.FPDFText_GetFontWeight(h, first) >= 600
             return [body, round(x0, 2), round(y0, 2), round(size, 2), False, 0.0, bold,
                     round(x1 + 0.5 * size, 2), ""]
-        return self._mono_line(glyphs, size)
+        return self._mono_line(runs, gutter, fonts[1][0])
 
-    def _mono_line(self, glyphs: list[int], size: float) -> list:
+    def _mono_line(self, runs: list[tuple[int, int]], gutter: bool, font: str) -> list:
+        """A monospaced line on its cell grid: the pitch from the width of runs of glyphs, spaces from the
+        gaps between runs (pdfium's own spaces are only where to look: a typesetter's fixed columns make
+        it see gaps inside words)."""
         raw, h, text = self.raw, self.handle, self.text
-        y0 = self.origin(glyphs[0])[1]
-        if self.rotation:
-            xs = [self.origin(i)[0] for i in glyphs]
+        y0 = self.origin(runs[0][0])[1]
+        size = raw.FPDFText_GetFontSize(h, runs[-1][0])
+        ends = []
+        for a, b in runs:
+            xa = self.origin(a)[0]
+            ends.append((xa, self.origin(b)[0] if b > a else xa))
+        skip = 1 if gutter else 0
+        widths = [((xb - xa) / (b - a), b - a) for (a, b), (xa, xb) in zip(runs[skip:], ends[skip:]) if b > a]
+        if widths:
+            total = sum(n for _, n in widths)
+            pitch = sum(w * n for w, n in widths) / total  # glyph-weighted mean step
         else:
-            xs = []
-            for i in glyphs:
-                raw.FPDFText_GetCharOrigin(h, i, self._bx, self._by)
-                xs.append(self._x.value)
-        # Words: glyph runs without a space-wide gap. The pitch is the usual step inside a word (a word of
-        # digits first may be a line number in a smaller font: not counted).
-        size = raw.FPDFText_GetFontSize(h, glyphs[len(glyphs) // 2])
-        starts = [0] + [k for k in range(1, len(xs)) if not 0 < xs[k] - xs[k - 1] < 0.85 * size]
-        skip = starts[1] if len(starts) > 1 and text[glyphs[0]:glyphs[starts[1] - 1] + 1].isdigit() else 0
-        steps = [b - a for a, b in zip(xs[skip:], xs[skip + 1:]) if 0.2 * size < b - a < 0.85 * size]
-        pitch = statistics.median(steps) if steps else 0.6 * size
-        word_fonts = [self.font(glyphs[k]) for k in starts]
-        gutter = ""
-        ends = starts[1:] + [len(glyphs)]
-        first_word = "".join(text[glyphs[k]] for k in range(starts[0], ends[0]))
-        if len(starts) > 1 and first_word.isdigit():  # maybe a line number: the layout decides
-            gutter, cut = first_word, starts[1]
-        elif len(starts) == 1 and first_word.isdigit() and not word_fonts[0][1]:
-            gutter, cut = first_word, len(glyphs)  # the number of an empty line
-        else:
-            cut = 0
-        rest = [w for k, w in zip(starts, word_fonts) if k >= cut]
-        mono_chars = sum(e - s for s, e, (_, mono) in zip(starts, ends, word_fonts) if s >= cut and mono)
-        if cut < len(glyphs) and 2 * mono_chars < len(glyphs) - cut:  # mostly proportional: prose with inline code
-            body = _CONTROL.sub("", text[glyphs[cut]:glyphs[-1] + 1].replace("\ufffe", "").translate(_LIGATURES))
-            return [body, round(xs[cut], 2), round(y0, 2), round(size, 2), False, 0.0, False,
-                    round(xs[-1] + 0.5 * size, 2), gutter]
+            pitch = 0.6 * size
+        pitch = pitch if 0.2 * size < pitch < 1.2 * size else 0.6 * size
+        number = text[runs[0][0]:runs[0][1] + 1] if gutter else ""
+        if number and len(runs) == 1:
+            return ["", round(ends[0][0], 2), round(y0, 2), round(size, 2), True, round(pitch, 3), False,
+                    round(ends[0][0], 2), number]
         out: list[str] = []
-        for k in range(cut, len(glyphs)):
-            if k > cut:
-                gap = xs[k] - xs[k - 1]
+        for k in range(skip, len(runs)):
+            if k > skip:
+                gap = ends[k][0] - ends[k - 1][1]
                 if gap > 1.5 * pitch:
                     out.append(" " * max(1, round(gap / pitch) - 1))
-            out.append(text[glyphs[k]])
+            out.append(text[runs[k][0]:runs[k][1] + 1])
         body = _CONTROL.sub("", "".join(out).replace("\ufffe", "-"))
-        if cut == len(glyphs):
-            body, x = "", xs[0]
-            size = raw.FPDFText_GetFontSize(h, glyphs[0])
-        else:
-            x = xs[cut]
-            size = raw.FPDFText_GetFontSize(h, glyphs[cut])
-        bold = bool(rest) and "bold" in rest[0][0].lower()
-        return [body, round(x, 2), round(y0, 2), round(size, 2), True, round(pitch, 3), bold,
-                round(xs[-1] + pitch, 2), gutter]
+        return [body, round(ends[skip][0], 2), round(y0, 2), round(size, 2), True, round(pitch, 3),
+                "bold" in font.lower(), round(ends[-1][1] + pitch, 2), number]
 
 
 def read_pdf_pages(path: str):
@@ -664,6 +650,10 @@ def _file_starts(rows: list[str]) -> list[int]:
     blank lines heading it."""
     from gh_ft.csharp.lexer import mask_non_code
 
+    directive = re.compile(r"\s*using\s+[\w.=\s]+;\s*$")
+    first_close = next((k for k, row in enumerate(rows) if row.lstrip().startswith("}")), len(rows))
+    if not any(directive.match(row) for row in rows[first_close:]):  # the usual case: one file, no lexing
+        return []
     masked = mask_non_code("\n".join(rows)).split("\n")
     starts, depth, closed = [], 0, False
     for k, row in enumerate(masked):

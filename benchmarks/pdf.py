@@ -6,6 +6,11 @@ file --rounds times; the best round counts (the machine is shared). gh-ft's time
 blocks, prose) and its isolated reader process, which lives for the whole run as in a collect.
 
     python benchmarks/pdf.py [--pdfs DIR] [--rounds 3]      (pdfminer.six: pip install -e .[benchmark])
+
+With --recovery it measures instead how many of the listings in DIR/expected.json (written by
+tests/fixtures/pdf/make_sources.py) come back token-exact (whitespace aside) and with every line's depth, per PDF:
+
+    scripts/make-pdf-fixtures.sh heldout /tmp/heldout-pdfs && python benchmarks/pdf.py --recovery --pdfs /tmp/heldout-pdfs
 """
 from __future__ import annotations
 
@@ -30,11 +35,49 @@ def best_time(read, files: list[Path], rounds: int) -> float:
     return best
 
 
+def tokens(code: str) -> list[tuple[str, str]]:
+    """Tokens, whitespace aside: none between tokens, none inside comments and strings."""
+    from gh_ft.csharp.lexer import tokenize
+
+    return [(t.kind, "".join(t.text.split()) if t.kind in ("comment", "string", "preproc") else t.text)
+            for t in tokenize(code) if t.kind != "ws"]
+
+
+def depths(code: str) -> list[tuple[int, str]]:
+    """Each non-blank line's indentation relative to the block's, with its first word."""
+    rows = [r for r in code.split("\n") if r.strip()]
+    base = min(len(r) - len(r.lstrip(" ")) for r in rows)
+    return [(len(r) - len(r.lstrip(" ")) - base, r.split()[0]) for r in rows]
+
+
+def recovery(folder: Path) -> None:
+    import json
+
+    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    total = exact = indented = 0
+    for name, spec in expected.items():
+        blocks = [b.code for b in extract_pdf(folder / name).code_blocks]
+        by_tokens = {tuple(tokens(b)): b for b in blocks}
+        got = [by_tokens.get(tuple(tokens(src))) for src in spec["listings"]]
+        n_exact = sum(b is not None for b in got)
+        n_indent = sum(b is not None and depths(b) == depths(src) for b, src in zip(got, spec["listings"]))
+        missed = [c for c, b in zip(spec["components"], got) if b is None]
+        print(f"{name:24} token-exact {n_exact}/{len(got)}, depths kept {n_indent}/{len(got)}"
+              + (f"; missed: {', '.join(missed)}" if missed else ""))
+        total, exact, indented = total + len(got), exact + n_exact, indented + n_indent
+    print(f"all: token-exact {exact}/{total}, depths kept {indented}/{total}")
+    close_reader()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pdfs", type=Path, default=ROOT / "tests" / "fixtures" / "pdf")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--recovery", action="store_true", help="measure recovery against expected.json instead")
     args = parser.parse_args()
+    if args.recovery:
+        recovery(args.pdfs)
+        return
     from pdfminer.high_level import extract_text
 
     files = sorted(args.pdfs.glob("*.pdf"))

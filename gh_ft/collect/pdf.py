@@ -582,7 +582,8 @@ def _mono_code(lines: list[_Line]) -> list[str]:
 
     rounded = [round(c) for c, ln in zip(cols, lines) if ln.text]
     moves = Counter(abs(b - a) for a, b in zip(rounded, rounded[1:]) if 0 < abs(b - a) <= 8)
-    unit = moves.most_common(1)[0][0] if moves else 4  # the indentation step of the listing
+    # The indentation step: the smallest move that is common (printed files may mix 2- and 4-space styles).
+    unit = min((m for m, n in moves.items() if n >= 0.15 * sum(moves.values())), default=4)
     out: list[str] = []
     indents: list[int] = []
     out_cols: list[float] = []
@@ -613,7 +614,9 @@ def _mono_code(lines: list[_Line]) -> list[str]:
                 # Two words may be one token cut in two: joined only when that repairs the parse of the lines
                 # around the join (a parse of the whole listing per candidate would cost too much).
                 window, ahead = out[-_JOIN_CONTEXT:-1], texts[k + 1:k + 4]
-                join = _errors(window + [merged] + ahead) < _errors(window + [out[-1], text] + ahead)
+                after, before = _errors(window + [merged] + ahead), _errors(window + [out[-1], text] + ahead)
+                join = after < before or (after == before and not re.match(r"[{}]", text)
+                                          and _continues(out_cols[-1], ends[k - 1], col, right, unit))
             else:  # a brace opening a line is where code lines start
                 join = not re.match(r"[{}]", text) and _continues(out_cols[-1], ends[k - 1], col, right, unit)
             if join:

@@ -19,16 +19,11 @@ EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
 # Components the reader does not yet recover token-exact, with why (strict: a fix makes these fail, so the
 # list shrinks with the reader).
 KNOWN_MISSES = {
-    ("latex-numbered.pdf", "Move"): "wrapped lines inside a comment and long strings not all joined back",
     ("latex-numbered.pdf", "ColorToHex"): "the listing's first lines are split off at a page break",
-    ("latex-flexible.pdf", "XYtoDD"): "a /// comment is joined with the code line after it",
 }
 # Recovered token-exact, but some line's depth differs or a wrapped line stays split / two lines are joined
 # (line matching then fails): strict as above.
-KNOWN_INDENT_MISSES = {(pdf, comp): "a wrapped line not joined back, or two lines joined, or a depth off"
-                       for pdf, comp in [("latex-flexible.pdf", "InstanceObjectProperties"),
-                                         ("latex-flexible.pdf", "SendToBridge"), ("latex-flexible.pdf", "DesignMember"),
-                                         ("latex-twocolumn.pdf", "TurnOn"), ("latex-twocolumn.pdf", "Wait")]}
+KNOWN_INDENT_MISSES = {("latex-numbered.pdf", "Move"): "a depth differs (to be looked into)"}
 
 
 def tokens(code: str) -> list[tuple[str, str]]:

@@ -550,7 +550,21 @@ def _grid(lines: list[_Line], lefts: list[float]) -> float:
         return sum(n * min(1.0, abs(o / pitch - round(o / pitch))) ** 2 for o, n in offsets.items())
 
     candidates = [base * (0.96 + 0.0025 * k) for k in range(41)]
-    return min(candidates, key=lambda p: (round(misfit(p), 3), abs(p - base)))
+    best = min(candidates, key=lambda p: (round(misfit(p), 3), abs(p - base)))
+    total = sum(offsets.values())
+
+    def fit(pitch: float) -> float:
+        return sum(n for o, n in offsets.items() if abs(o / pitch - round(o / pitch)) < 0.08) / total
+
+    if fit(best) >= 0.8:
+        return best
+    # Flexible columns (listings' `columns=flexible`): leading spaces narrower than the glyphs. The widest
+    # step that most line starts are whole multiples of measures the indentation.
+    for k in range(200):
+        pitch = base * (0.96 - 0.0025 * k)
+        if fit(pitch) >= 0.8:
+            return pitch
+    return best
 
 
 def _segments(lines: list[_Line]) -> list[float]:
@@ -574,8 +588,10 @@ def _mono_code(lines: list[_Line]) -> list[str]:
     texts = [ln.text if gutter or not ln.gutter else (ln.gutter + " " + ln.text).strip() for ln in lines]
     lefts = _segments(lines)
     pitch = _grid(lines, lefts)
+    glyph = statistics.median([ln.pitch for ln in lines if ln.pitch > 0] or [pitch])
+    glyph = pitch if abs(glyph - pitch) < 0.05 * pitch else glyph  # flexible columns: two widths
     cols = [(ln.x - left) / pitch for ln, left in zip(lines, lefts)]
-    ends = [(ln.x_end - left) / pitch for ln, left in zip(lines, lefts)]
+    ends = [(ln.x_end - left) / glyph for ln, left in zip(lines, lefts)]
     right = max(ends)
     steps = [a.y - b.y for a, b in zip(lines, lines[1:]) if a.page == b.page and 0 < a.y - b.y < 3 * a.size]
     step = statistics.median(steps) if steps else 0.0
@@ -595,6 +611,11 @@ def _mono_code(lines: list[_Line]) -> list[str]:
             indents.append(0)
             out_cols.append(0.0)
         col = cols[k]
+        if gutter and out and out[-1] and text and not line.gutter:
+            # A numbered listing numbers every source line: a line without a number continues the one before.
+            sep = " " if re.match(r"\w", out[-1][-1]) and re.match(r"\w", text[0]) else ""
+            out[-1] = " " * indents[-1] + out[-1].lstrip() + sep + text
+            continue
         if out and out[-1] and text and _reaches_edge(ends[k - 1], text, right) \
                 and not (gutter and line.gutter) and not (re.search(r"[;{}]$", out[-1]) and re.match(r"[{}]", text)):
             hard = ends[k - 1] >= right - 0.5 and col < 1.5

@@ -46,10 +46,10 @@ def tokens(code: str) -> list[tuple[str, str]]:
 def depths(code: str) -> list[tuple[int, str]]:
     """Each non-blank line's depth in its block (the rank of its indentation among the block's indentations:
     depth, not a count of spaces, since a printed listing's column widths are the producer's), with its
-    first word."""
+    first characters (whitespace aside)."""
     rows = [r for r in code.split("\n") if r.strip()]
     levels = sorted({len(r) - len(r.lstrip(" ")) for r in rows})
-    return [(levels.index(len(r) - len(r.lstrip(" "))), r.split()[0]) for r in rows]
+    return [(levels.index(len(r) - len(r.lstrip(" "))), "".join(r.split())[:8]) for r in rows]
 
 
 def recovery(folder: Path) -> None:

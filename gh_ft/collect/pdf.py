@@ -416,7 +416,7 @@ def _margins(pages: list[list[_Line]]) -> dict[int, float]:
     """Left text margin of odd and even pages: the most common x of proportional lines
     (of all pages when one parity has only code, e.g. a two-page listing)."""
     def common_x(lines: list[_Line]) -> float | None:
-        xs = Counter(round(ln.x) for ln in lines if not ln.mono)
+        xs = Counter(round(ln.x) for ln in lines if not ln.mono and not ln.text.isdigit())  # not line numbers
         return xs.most_common(1)[0][0] if xs else None
 
     everything = [ln for page in pages for ln in page]
@@ -567,27 +567,43 @@ def _grid(lines: list[_Line], lefts: list[float]) -> float:
     return best
 
 
-def _segments(lines: list[_Line]) -> list[float]:
-    """Left edge of each line's segment: a listing's part on one page and in one column."""
+def _segments(lines: list[_Line], margins: dict[int, list[float]], pitch: float = 0.0) -> list[float]:
+    """Left edge of each line's segment: a listing's part on one page and in one column. A part whose
+    lines are all indented (a page that starts inside a method) keeps the listing's edge: the edge of the
+    part before in the same column, or the first part's distance from the page's text margin, when that
+    puts its lines a whole number of cells in."""
+    pitch = pitch or statistics.median([ln.pitch for ln in lines if ln.pitch > 0] or [0.6 * lines[0].size])
     lefts: list[float] = []
-    start = 0
+    start, offset = 0, None
     for k in range(1, len(lines) + 1):
         if k == len(lines) or lines[k].page != lines[k - 1].page or lines[k].y > lines[k - 1].y + 1:
             part = [ln.x for ln in lines[start:k] if ln.text] or [lines[start].x]
-            lefts += [min(part)] * (k - start)
+            left = min(part)
+            page_margins = margins.get(lines[start].page, [])
+            if lefts:
+                candidates = [lefts[-1]] + ([m + offset for m in page_margins] if offset is not None else [])
+                fitting = [c for c in candidates if 0.5 * pitch <= left - c <= 16 * pitch
+                           and abs((left - c) / pitch - round((left - c) / pitch)) < 0.2]
+                left = min(fitting, default=left)
+            elif page_margins:
+                offset = left - max((m for m in page_margins if m <= left + 0.5), default=page_margins[0])
+            lefts += [left] * (k - start)
             start = k
     return lefts
 
 
-def _mono_code(lines: list[_Line]) -> list[str]:
+def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None) -> list[str]:
     """Monospaced lines → code lines: gutters of line numbers removed, indentation from the grid, blank lines
     from vertical gaps, wrapped lines joined back (geometry proposes, a re-parse must not get worse)."""
     numbered = [int(ln.gutter) for ln in lines if ln.gutter]
     rising = sum(1 for a, b in zip(numbered, numbered[1:]) if b == a + 1)
     gutter = len(numbered) >= 3 and rising >= 0.6 * (len(numbered) - 1)
     texts = [ln.text if gutter or not ln.gutter else (ln.gutter + " " + ln.text).strip() for ln in lines]
-    lefts = _segments(lines)
-    pitch = _grid(lines, lefts)
+    lefts = _segments(lines, margins or {})
+    # In a numbered listing only numbered lines start where the source's lines do (the others are wraps).
+    sample = [(ln, left) for ln, left in zip(lines, lefts) if ln.gutter or not gutter]
+    pitch = _grid([ln for ln, _ in sample], [left for _, left in sample])
+    lefts = _segments(lines, margins or {}, pitch)  # again, on the grid just measured
     glyph = statistics.median([ln.pitch for ln in lines if ln.pitch > 0] or [pitch])
     glyph = pitch if abs(glyph - pitch) < 0.05 * pitch else glyph  # flexible columns: two widths
     cols = [(ln.x - left) / pitch for ln, left in zip(lines, lefts)]
@@ -693,10 +709,10 @@ def _file_starts(rows: list[str]) -> list[int]:
     return starts
 
 
-def _mono_parts(lines: list[_Line], typeset_quotes: bool) -> list[Part]:
+def _mono_parts(lines: list[_Line], typeset_quotes: bool, margins: dict[int, list[float]] | None = None) -> list[Part]:
     """A run of monospaced lines → code blocks where it parses as C# (file by file, or listing by listing),
     the rest as prose unless it looks like code (then it is neither: it never reaches the prose)."""
-    rows = _mono_code(lines)
+    rows = _mono_code(lines, margins)
     bounds = [0] + _file_starts(rows) + [len(rows)]
     parts: list[Part] = []
     for a, b in zip(bounds, bounds[1:]):
@@ -807,6 +823,13 @@ def layout(pages: list[list[_Line]]) -> DocumentContent:
     body_size = _body_size(pages)
     pages = _strip_running_lines(pages, body_size)
     margins = _margins(pages)
+    # Each page's text margins (of its columns): x where several proportional lines start.
+    page_margins = {}
+    for page in pages:
+        if page:
+            starts = Counter(round(ln.x) for ln in page if not ln.mono and not ln.text.isdigit())
+            common = {x for x, n in starts.items() if n >= 3} | {round(margins[(page[0].page - 1) % 2])}
+            page_margins[page[0].page] = sorted(common)
     lines = _numbered_blanks([ln for page in pages for ln in page])
     typeset_quotes = typesets_quotes(pages)
     gap = _line_gap(lines)
@@ -817,7 +840,7 @@ def layout(pages: list[list[_Line]]) -> DocumentContent:
         while end < len(lines) and lines[end].mono == lines[k].mono:
             end += 1
         run = lines[k:end]
-        parts += _mono_parts(run, typeset_quotes) if run[0].mono else _proportional_parts(run, body_size, margins, gap)
+        parts += _mono_parts(run, typeset_quotes, page_margins) if run[0].mono else _proportional_parts(run, body_size, margins, gap)
         k = end
     return assemble(parts, pages=len(pages))
 

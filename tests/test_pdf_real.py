@@ -18,11 +18,9 @@ EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
 
 # Components the reader does not yet recover token-exact, with why (strict: a fix makes these fail, so the
 # list shrinks with the reader).
-KNOWN_MISSES = {
-    ("latex-numbered.pdf", "ColorToHex"): "the listing's first lines are split off at a page break",
-}
-# Recovered token-exact, but some line's depth differs or a wrapped line stays split / two lines are joined
-# (line matching then fails): strict as above.
+# Components the reader does not recover token-exact (or with every line's depth), with why; strict xfails,
+# so a fix makes them fail and the lists shrink with the reader. None at the last count.
+KNOWN_MISSES: dict[tuple[str, str], str] = {}
 KNOWN_INDENT_MISSES: dict[tuple[str, str], str] = {}
 
 

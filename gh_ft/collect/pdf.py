@@ -609,6 +609,9 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
     cols = [(ln.x - left) / pitch for ln, left in zip(lines, lefts)]
     ends = [(ln.x_end - left) / glyph for ln, left in zip(lines, lefts)]
     right = max(ends)
+    # A producer that cuts long lines at a column (enscript) fills several lines to the same last column,
+    # each followed by one at the margin; the longest line alone proves nothing.
+    cuts_at_column = sum(1 for k, e in enumerate(ends[:-1]) if e >= right - 0.5 and cols[k + 1] < 1.5) >= 2
     steps = [a.y - b.y for a, b in zip(lines, lines[1:]) if a.page == b.page and 0 < a.y - b.y < 3 * a.size]
     step = statistics.median(steps) if steps else 0.0
 
@@ -634,28 +637,31 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
             continue
         if out and out[-1] and text and _reaches_edge(ends[k - 1], text, right) \
                 and not (gutter and line.gutter) and not (re.search(r"[;{}]$", out[-1]) and re.match(r"[{}]", text)):
-            hard = ends[k - 1] >= right - 0.5 and col < 1.5
+            hard = cuts_at_column and ends[k - 1] >= right - 0.5 and col < 1.5
             if hard:  # cut at the last column (enscript): the continuation keeps its spaces
                 sep = " " * round(col)
             else:  # broken at a break opportunity: a space between words, nothing after punctuation
                 sep = " " if re.match(r"\w", out[-1][-1]) and re.match(r"\w", text[0]) else ""
             merged = " " * indents[-1] + out[-1].lstrip() + sep + text
+
+            def geometry() -> bool:
+                return _continues(out_cols[-1], ends[k - 1], col, right, unit, cuts_at_column)
             comment, open_string = _ends_in_comment(out[-1]), _open_string(out[-1])
             if hard or (open_string and not comment):
                 join = True  # a line filled to the last column, or a regular string literal (never spans lines)
             elif comment:  # where geometry says so, unless it hides code (the parse around it gets worse)
                 window, ahead = out[-_JOIN_CONTEXT:-1], texts[k + 1:k + 4]
                 after, before = _errors(window + [merged] + ahead), _errors(window + [out[-1], text] + ahead)
-                join = after < before or (after == before and _continues(out_cols[-1], ends[k - 1], col, right, unit))
+                join = after < before or (after == before and geometry())
             elif re.match(r"\w", out[-1][-1]) and re.match(r"\w", text[0]):
                 # Two words may be one token cut in two: joined only when that repairs the parse of the lines
                 # around the join (a parse of the whole listing per candidate would cost too much).
                 window, ahead = out[-_JOIN_CONTEXT:-1], texts[k + 1:k + 4]
                 after, before = _errors(window + [merged] + ahead), _errors(window + [out[-1], text] + ahead)
                 join = after < before or (after == before and not re.match(r"[{}]", text)
-                                          and _continues(out_cols[-1], ends[k - 1], col, right, unit))
+                                          and geometry())
             else:  # a brace opening a line is where code lines start
-                join = not re.match(r"[{}]", text) and _continues(out_cols[-1], ends[k - 1], col, right, unit)
+                join = not re.match(r"[{}]", text) and geometry()
             if join:
                 out[-1] = merged
                 continue
@@ -673,7 +679,7 @@ def _reaches_edge(prev_end: float, text: str, right: float) -> bool:
     return prev_end + (len(words[0]) if words else 0) + 1 >= right - 0.5
 
 
-def _continues(prev_col: float, prev_end: float, col: float, right: float, unit: int) -> bool:
+def _continues(prev_col: float, prev_end: float, col: float, right: float, unit: int, cuts: bool) -> bool:
     """This line does not start where a line of code would: off the column grid (a break indent in points),
     left of the line before, a step the listing's indentation never takes, or at the margin after a line
     cut at the last column."""
@@ -681,7 +687,7 @@ def _continues(prev_col: float, prev_end: float, col: float, right: float, unit:
         return True
     if unit > 1 and (round(col) - round(prev_col)) % unit:
         return True
-    return round(col) <= 1 and prev_end >= right - 0.5
+    return cuts and round(col) <= 1 and prev_end >= right - 0.5
 
 
 def _file_starts(rows: list[str]) -> list[int]:
@@ -808,13 +814,20 @@ def _proportional_parts(lines: list[_Line], body_size: float, margins: dict[int,
 
 
 def _numbered_blanks(lines: list[_Line]) -> list[_Line]:
-    """A line number alone between monospaced lines (an empty line of a numbered listing, its number set in
-    the gutter's proportional font) becomes an empty monospaced line with that number."""
-    for k, line in enumerate(lines):  # a line number alone (an empty line of a numbered listing)
-        if (not line.mono and line.text.isdigit() and 0 < k < len(lines) - 1 and lines[k - 1].mono
-                and lines[k + 1].mono and line.x < lines[k + 1].x):
-            lines[k] = _Line("", lines[k + 1].x, line.y, lines[k + 1].size, True, lines[k + 1].pitch, False,
-                             lines[k + 1].x, line.text, line.page)
+    """Line numbers alone between monospaced lines (empty lines of a numbered listing, their numbers set in
+    the gutter's proportional font) become empty monospaced lines with those numbers."""
+    k = 0
+    while k < len(lines):
+        end = k
+        while end < len(lines) and not lines[end].mono and lines[end].text.isdigit():
+            end += 1
+        if end > k and 0 < k and end < len(lines) and lines[k - 1].mono and lines[end].mono \
+                and all(ln.x < lines[end].x for ln in lines[k:end]):
+            code = lines[end]
+            for j in range(k, end):
+                lines[j] = _Line("", code.x, lines[j].y, code.size, True, code.pitch, False, code.x, lines[j].text,
+                                 lines[j].page)
+        k = max(end, k + 1)
     return lines
 
 

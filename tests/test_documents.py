@@ -439,9 +439,7 @@ def _sample(name: str) -> DocumentContent:
     return extract_markdown(text) if path.suffix == ".md" else extract_plain_text(text)
 
 
-@pytest.mark.parametrize("name", [pytest.param("docs/grasshopper_notes.pdf", marks=pytest.mark.xfail(
-                                      strict=True, reason="one code block of the sample book does not parse cleanly since the reader "
-                                      "was rebuilt (issue #14, not solved yet)")), "docs/component_guide.docx",
+@pytest.mark.parametrize("name", ["docs/grasshopper_notes.pdf", "docs/component_guide.docx",
                                   "notes/vector_tools.md", "notes/workflow.txt"])
 def test_samples_have_components_and_prose(name):
     content = _sample(name)
@@ -451,8 +449,6 @@ def test_samples_have_components_and_prose(name):
     assert content.prose and all(len(p) >= 40 for p in content.prose)
 
 
-@pytest.mark.xfail(strict=True, reason="a listing's indentation after a page break that starts on a deeper "
-                   "line is lost (issue #14, not solved yet)")
 def test_sample_pdf_listing_spans_pages_whole():
     import importlib.util
 

@@ -503,6 +503,29 @@ def normalize_code(code: str, typeset_quotes: bool = False) -> str:
 _JOIN_CONTEXT = 24  # lines before a candidate join that its re-parse sees
 
 
+def _balanced(lines: list[str]) -> tuple[str, str]:
+    """Braces that make a window of a listing a whole: '{'s before it for the blocks it closes, '}'s after
+    it for the ones it leaves open (a fragment parses as badly as its cut ends, whichever line is joined)."""
+    from gh_ft.csharp.lexer import mask_non_code
+
+    depth = lowest = 0
+    for c in mask_non_code("\n".join(lines)):
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            lowest = min(lowest, depth)
+    return "{" * -lowest, "}" * (depth - lowest)
+
+
+def _join_repairs(window: list[str], merged: str, first: str, second: str, ahead: list[str]) -> tuple[int, int]:
+    """Parse errors around a candidate join: (joined, kept apart), on the same balanced window."""
+    before, after = _balanced(window + [first, second] + ahead)
+    joined = [before] + window + [merged] + ahead + [after]
+    apart = [before] + window + [first, second] + ahead + [after]
+    return _errors(joined), _errors(apart)
+
+
 def _errors(lines: list[str]) -> int:
     """How much of the code tree-sitter cannot parse: bytes under ERROR nodes, plus one per MISSING node."""
     data = "\n".join(lines).encode("utf-8")
@@ -650,14 +673,12 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
             if hard or (open_string and not comment):
                 join = True  # a line filled to the last column, or a regular string literal (never spans lines)
             elif comment:  # where geometry says so, unless it hides code (the parse around it gets worse)
-                window, ahead = out[-_JOIN_CONTEXT:-1], texts[k + 1:k + 4]
-                after, before = _errors(window + [merged] + ahead), _errors(window + [out[-1], text] + ahead)
+                after, before = _join_repairs(out[-_JOIN_CONTEXT:-1], merged, out[-1], text, texts[k + 1:k + 4])
                 join = after < before or (after == before and geometry())
             elif re.match(r"\w", out[-1][-1]) and re.match(r"\w", text[0]):
                 # Two words may be one token cut in two: joined only when that repairs the parse of the lines
                 # around the join (a parse of the whole listing per candidate would cost too much).
-                window, ahead = out[-_JOIN_CONTEXT:-1], texts[k + 1:k + 4]
-                after, before = _errors(window + [merged] + ahead), _errors(window + [out[-1], text] + ahead)
+                after, before = _join_repairs(out[-_JOIN_CONTEXT:-1], merged, out[-1], text, texts[k + 1:k + 4])
                 join = after < before or (after == before and not re.match(r"[{}]", text)
                                           and geometry())
             else:  # a brace opening a line is where code lines start

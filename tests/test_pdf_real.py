@@ -100,3 +100,62 @@ def test_one_reader_child_serves_every_pdf(read):
     first = reader._shared_reader().proc.pid
     extract_pdf(FIXTURES / "latex-twocolumn.pdf")
     assert reader._shared_reader().proc.pid == first
+
+
+def test_collect_on_the_real_tool_pdfs_keeps_code_and_prose_apart(tmp_path):
+    """Through a whole collect (one reader child for all PDFs): every component becomes an example, no
+    prose paragraph reaches an example's output, no code line reaches docs.jsonl."""
+    import shutil
+
+    from gh_ft.collect import collect
+    from gh_ft.settings import CollectSettings
+
+    context = tmp_path / "context"
+    context.mkdir()
+    for name in EXPECTED:
+        shutil.copy(FIXTURES / name, context / name)
+    out = tmp_path / "dataset"
+    collect(CollectSettings(context_dir=context, out=out, workers=1, skeleton_variants=False))
+    rows = [json.loads(line) for line in (out / "examples.jsonl").read_text(encoding="utf-8").splitlines()]
+    outputs = "\n".join(r["output"] for r in rows)
+    found = {r["source"].rsplit("#", 1)[-1] for r in rows}
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    dropped = {d["dropped"].rsplit("#", 1)[-1] for d in manifest["near_duplicates"]}
+    components = {c for spec in EXPECTED.values() for c in spec["components"]}
+    assert components <= found | dropped
+    for sentence in ("data access object", "Permission is hereby granted", "toolbar tab and panel"):
+        assert sentence not in outputs
+    docs = (out / "docs.jsonl").read_text(encoding="utf-8")
+    code_lines = {r.strip() for spec in EXPECTED.values() for listing in spec["listings"]
+                  for r in listing.split("\n") if len(r.strip()) >= 25 and not r.strip().startswith("//")}
+    assert not [line for line in code_lines if json.dumps(line)[1:-1] in docs]
+
+
+def test_typesetting_is_undone_in_code_only():
+    from gh_ft.collect.pdf import normalize_code
+
+    code = "char c = \u2019x\u2019; var s = \u201cdon\u2019t\u201d; // it\u2019s \u2013 fine\nint n = a \u2013 1;\u00a0\ufb01le();"
+    assert normalize_code(code) == "char c = 'x'; var s = \"don\u2019t\"; // it\u2019s \u2013 fine\nint n = a - 1; file();"
+    # A producer known to print every ASCII quote as a typographic one (TeX listings): comments and strings too.
+    assert normalize_code("// don\u2019t use \u2018x\u2019\nvar s = \"it\u2019s\";", typeset_quotes=True) == \
+        "// don't use `x'\nvar s = \"it's\";"
+
+
+def test_a_crashed_or_stalled_reader_is_one_error_and_the_next_pdf_reads(tmp_path):
+    """The reader child is shared by all PDFs: when it dies or stalls on one, that PDF gets one clear
+    error and the next PDF gets a fresh child."""
+    import os
+    import signal
+
+    from gh_ft.collect import pdf as reader
+    from gh_ft.collect.documents import DocumentError
+
+    child = reader._shared_reader()
+    os.kill(child.proc.pid, signal.SIGKILL)
+    child.proc.wait()
+    with pytest.raises(DocumentError, match="reader failed|exited"):
+        child.read(str(FIXTURES / "enscript.pdf"), 30)
+    assert extract_pdf(FIXTURES / "enscript.pdf").code_blocks  # a fresh child
+    with pytest.raises(DocumentError, match="longer than"):
+        extract_pdf(FIXTURES / "latex-numbered.pdf", timeout=0.001)
+    assert extract_pdf(FIXTURES / "chromium.pdf").code_blocks

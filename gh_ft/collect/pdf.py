@@ -452,7 +452,6 @@ def normalize_code(code: str, typeset_quotes: bool = False) -> str:
     code = code.translate(_LIGATURES)
     if typeset_quotes:
         code = code.replace("\u2019", "'").replace("\u2018", "`")
-        code = re.sub(r"`(\\?.)'", r"'\1'", code)  # a char literal opened with a backquote glyph
     if not re.search("[\u2018-\u201e\u2032\u2033\u2010-\u2014\u2212]", code):
         return code
     out: list[str] = []

@@ -589,7 +589,8 @@ def _grid(lines: list[_Line], lefts: list[float]) -> float:
     return best
 
 
-def _segments(lines: list[_Line], margins: dict[int, list[float]], pitch: float = 0.0) -> list[float]:
+def _segments(lines: list[_Line], margins: dict[int, list[float]], pitch: float = 0.0,
+              resumes: frozenset[int] = frozenset()) -> list[float]:
     """Left edge of each line's segment: a listing's part on one page and in one column. A part whose
     lines are all indented (a page that starts inside a method) keeps the listing's edge: the edge of the
     part before in the same column, or the first part's distance from the page's text margin, when that
@@ -598,7 +599,8 @@ def _segments(lines: list[_Line], margins: dict[int, list[float]], pitch: float 
     lefts: list[float] = []
     start, offset = 0, None
     for k in range(1, len(lines) + 1):
-        if k == len(lines) or lines[k].page != lines[k - 1].page or lines[k].y > lines[k - 1].y + 1:
+        if k == len(lines) or lines[k].page != lines[k - 1].page or lines[k].y > lines[k - 1].y + 1 \
+                or k in resumes:
             part = [ln.x for ln in lines[start:k] if ln.text] or [lines[start].x]
             left = min(part)
             page_margins = margins.get(lines[start].page, [])
@@ -614,18 +616,20 @@ def _segments(lines: list[_Line], margins: dict[int, list[float]], pitch: float 
     return lefts
 
 
-def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None) -> list[str]:
+def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None,
+               resumes: frozenset[int] = frozenset()) -> list[str]:
     """Monospaced lines → code lines: gutters of line numbers removed, indentation from the grid, blank lines
-    from vertical gaps, wrapped lines joined back (geometry proposes, a re-parse must not get worse)."""
+    from vertical gaps, wrapped lines joined back (geometry proposes, a re-parse must not get worse).
+    `resumes`: indexes where the listing resumes after a paragraph that interrupted it."""
     numbered = [int(ln.gutter) for ln in lines if ln.gutter]
     rising = sum(1 for a, b in zip(numbered, numbered[1:]) if b == a + 1)
     gutter = len(numbered) >= 3 and rising >= 0.6 * (len(numbered) - 1)
     texts = [ln.text if gutter or not ln.gutter else (ln.gutter + " " + ln.text).strip() for ln in lines]
-    lefts = _segments(lines, margins or {})
+    lefts = _segments(lines, margins or {}, resumes=resumes)
     # In a numbered listing only numbered lines start where the source's lines do (the others are wraps).
     sample = [(ln, left) for ln, left in zip(lines, lefts) if ln.gutter or not gutter]
     pitch = _grid([ln for ln, _ in sample], [left for _, left in sample])
-    lefts = _segments(lines, margins or {}, pitch)  # again, on the grid just measured
+    lefts = _segments(lines, margins or {}, pitch, resumes)  # again, on the grid just measured
     glyph = statistics.median([ln.pitch for ln in lines if ln.pitch > 0] or [pitch])
     glyph = pitch if abs(glyph - pitch) < 0.05 * pitch else glyph  # flexible columns: two widths
     cols = [(ln.x - left) / pitch for ln, left in zip(lines, lefts)]
@@ -647,7 +651,7 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
     for k, line in enumerate(lines):
         text = texts[k]
         if k and step and lines[k - 1].page == line.page and lines[k - 1].y - line.y > 1.6 * step \
-                and not (gutter and line.gutter):
+                and not (gutter and line.gutter) and k not in resumes:
             out += [""] * max(1, round((lines[k - 1].y - line.y) / step) - 1)
             indents.append(0)
             out_cols.append(0.0)
@@ -735,10 +739,9 @@ def _file_starts(rows: list[str]) -> list[int]:
     return starts
 
 
-def _mono_parts(lines: list[_Line], typeset_quotes: bool, margins: dict[int, list[float]] | None = None) -> list[Part]:
-    """A run of monospaced lines → code blocks where it parses as C# (file by file, or listing by listing),
-    the rest as prose unless it looks like code (then it is neither: it never reaches the prose)."""
-    rows = _mono_code(lines, margins)
+def _mono_parts(rows: list[str], lines: list[_Line], typeset_quotes: bool) -> list[Part]:
+    """Code rows of a run of monospaced lines → code blocks where they parse as C# (file by file, or listing
+    by listing), the rest as prose unless it looks like code (then it is neither: it never reaches the prose)."""
     bounds = [0] + _file_starts(rows) + [len(rows)]
     parts: list[Part] = []
     for a, b in zip(bounds, bounds[1:]):
@@ -867,15 +870,40 @@ def layout(pages: list[list[_Line]]) -> DocumentContent:
     typeset_quotes = typesets_quotes(pages)
     gap = _line_gap(lines)
     parts: list[Part] = []
-    k = 0
-    while k < len(lines):
-        end = k
-        while end < len(lines) and lines[end].mono == lines[k].mono:
-            end += 1
-        run = lines[k:end]
-        parts += _mono_parts(run, typeset_quotes, page_margins) if run[0].mono else _proportional_parts(run, body_size, margins, gap)
-        k = end
+    runs: list[list[_Line]] = []
+    for line in lines:
+        if runs and runs[-1][-1].mono == line.mono:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    i = 0
+    while i < len(runs):
+        if not runs[i][0].mono:
+            parts += _proportional_parts(runs[i], body_size, margins, gap)
+            i += 1
+            continue
+        listing, rows, resumes, between = runs[i], _mono_code(runs[i], page_margins), set(), []
+        # A listing interrupted by a short paragraph goes on after it: the pieces are one listing when only
+        # together they parse (the paragraph stays prose, after the code).
+        while i + 2 < len(runs) and len(runs[i + 1]) <= _MAX_INTERRUPTION and not _parses(rows, typeset_quotes):
+            joined = listing + runs[i + 2]
+            joined_rows = _mono_code(joined, page_margins, frozenset(resumes | {len(listing)}))
+            if not _parses(joined_rows, typeset_quotes):
+                break
+            between += _proportional_parts(runs[i + 1], body_size, margins, gap)
+            resumes.add(len(listing))
+            listing, rows = joined, joined_rows
+            i += 2
+        parts += _mono_parts(rows, listing, typeset_quotes) + between
+        i += 1
     return assemble(parts, pages=len(pages))
+
+
+_MAX_INTERRUPTION = 12  # lines of prose that may stand inside one listing
+
+
+def _parses(rows: list[str], typeset_quotes: bool) -> bool:
+    return parses_as_csharp(normalize_code(clean_code(rows), typeset_quotes))
 
 
 if __name__ == "__main__":

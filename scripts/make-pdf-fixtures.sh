@@ -5,6 +5,7 @@
 # other components (never seen by the tests) for measuring the reader:
 #   scripts/make-pdf-fixtures.sh                 # → tests/fixtures/pdf/
 #   scripts/make-pdf-fixtures.sh heldout /tmp/heldout-pdfs
+#   scripts/make-pdf-fixtures.sh random-7 /tmp/random-pdfs     # three random components per document
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHICH="${1:-fixtures}"

@@ -661,7 +661,7 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
             sep = " " if re.match(r"\w", out[-1][-1]) and re.match(r"\w", text[0]) else ""
             out[-1] = " " * indents[-1] + out[-1].lstrip() + sep + text
             continue
-        if out and out[-1] and text and _reaches_edge(ends[k - 1], text, right) \
+        if out and out[-1] and text and _reaches_edge(ends[k - 1], text, right, col > out_cols[-1] + 0.5) \
                 and not (gutter and line.gutter) and not (re.search(r"[;{}]$", out[-1]) and re.match(r"[{}]", text)):
             hard = cuts_at_column and ends[k - 1] >= right - 0.5 and col < 1.5
             if hard:  # cut at the last column (enscript): the continuation keeps its spaces
@@ -673,7 +673,9 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
             def geometry() -> bool:
                 return _continues(out_cols[-1], ends[k - 1], col, right, unit, cuts_at_column)
             comment, open_string = _ends_in_comment(out[-1]), _open_string(out[-1])
-            if hard or (open_string and not comment):
+            if comment and text.startswith("//"):
+                join = False  # a comment line after a comment line: two lines, even after a full one
+            elif hard or (open_string and not comment):
                 join = True  # a line filled to the last column, or a regular string literal (never spans lines)
             elif comment:  # where geometry says so, unless it hides code (the parse around it gets worse)
                 after, before = _join_repairs(out[-_JOIN_CONTEXT:-1], merged, out[-1], text, texts[k + 1:k + 4])
@@ -696,11 +698,13 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
     return out
 
 
-def _reaches_edge(prev_end: float, text: str, right: float) -> bool:
-    """The line before reaches the right edge, or stops short of it by less than this line's first word:
-    where a typesetter or a browser wraps (columns)."""
-    words = text.split()
-    return prev_end + (len(words[0]) if words else 0) + 1 >= right - 0.5
+def _reaches_edge(prev_end: float, text: str, right: float, deeper: bool) -> bool:
+    """The line before reaches the right edge, or stops short of it by less than what this line starts
+    with: where a typesetter or a browser wraps (columns). A continuation set deeper than its line is a
+    typesetter's (listings breaks between tokens: the first token did not fit); one at or left of it a
+    browser's or a word processor's (they break at spaces: the first word did not fit)."""
+    first = re.match(r"\w+|\S", text) if deeper else re.match(r"\S+", text)
+    return prev_end + (len(first.group()) if first else 0) + 1 >= right - 0.5
 
 
 def _continues(prev_col: float, prev_end: float, col: float, right: float, unit: int, cuts: bool) -> bool:

@@ -709,9 +709,9 @@ def _reaches_edge(prev_end: float, text: str, right: float, deeper: bool) -> boo
 
 def _continues(prev_col: float, prev_end: float, col: float, right: float, unit: int, cuts: bool) -> bool:
     """This line does not start where a line of code would: off the column grid (a break indent in points),
-    left of the line before, a step the listing's indentation never takes, or at the margin after a line
-    cut at the last column."""
-    if abs(col - round(col)) > 0.08 or round(col) < round(prev_col):
+    back at the block's margin under an indented line (where browsers and word processors wrap to), a step
+    the listing's indentation never takes, or at the margin after a line cut at the last column."""
+    if abs(col - round(col)) > 0.08 or round(col) <= 1 < round(prev_col):
         return True
     if unit > 1 and (round(col) - round(prev_col)) % unit:
         return True

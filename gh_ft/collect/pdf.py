@@ -670,8 +670,9 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
                 sep = " " if re.match(r"\w", out[-1][-1]) and re.match(r"\w", text[0]) else ""
             merged = " " * indents[-1] + out[-1].lstrip() + sep + text
 
-            def geometry() -> bool:
-                return _continues(out_cols[-1], ends[k - 1], col, right, unit, cuts_at_column)
+            def geometry() -> bool:  # a line ending a statement or a block is a whole line unless cut
+                return (not re.search(r"[;{}]$", out[-1])
+                        and _continues(out_cols[-1], ends[k - 1], col, right, unit, cuts_at_column))
             comment, open_string = _ends_in_comment(out[-1]), _open_string(out[-1])
             if comment and text.startswith("//"):
                 join = False  # a comment line after a comment line: two lines, even after a full one

@@ -107,7 +107,7 @@ class _PageReader:
             name = fonts[0][0]
             bold = "bold" in name.lower() or raw.FPDFText_GetFontWeight(h, first) >= 600
             return [body, round(x0, 2), round(y0, 2), round(size, 2), False, 0.0, bold,
-                    round(x1 + 0.5 * size, 2), ""]
+                    round(x1 + 0.5 * size, 2), "", 0.0]
         return self._mono_line(runs, gutter, fonts[1][0])
 
     def _mono_line(self, runs: list[tuple[int, int]], gutter: bool, font: str) -> list:
@@ -130,9 +130,10 @@ class _PageReader:
             pitch = 0.6 * size
         pitch = pitch if 0.2 * size < pitch < 1.2 * size else 0.6 * size
         number = text[runs[0][0]:runs[0][1] + 1] if gutter else ""
+        number_x = round(ends[0][1], 2) if gutter else 0.0  # right-aligned numbers: the last digit's origin
         if number and len(runs) == 1:
             return ["", round(ends[0][0], 2), round(y0, 2), round(size, 2), True, round(pitch, 3), False,
-                    round(ends[0][0], 2), number]
+                    round(ends[0][0], 2), number, number_x]
         out: list[str] = []
         for k in range(skip, len(runs)):
             if k > skip:
@@ -142,7 +143,7 @@ class _PageReader:
             out.append(text[runs[k][0]:runs[k][1] + 1])
         body = _CONTROL.sub("", "".join(out).replace("\ufffe", "-"))
         return [body, round(ends[skip][0], 2), round(y0, 2), round(size, 2), True, round(pitch, 3),
-                "bold" in font.lower(), round(ends[-1][1] + pitch, 2), number]
+                "bold" in font.lower(), round(ends[-1][1] + pitch, 2), number, number_x]
 
 
 def read_pdf_pages(path: str):
@@ -343,6 +344,7 @@ class _Line:
     bold: bool
     x_end: float   # right end of the last glyph
     gutter: str    # a leading number, maybe a line number (the layout decides)
+    gutter_x: float  # origin of that number's last digit, 0 without one
     page: int      # 1-based
 
 
@@ -597,20 +599,26 @@ def _segments(lines: list[_Line], margins: dict[int, list[float]], pitch: float 
     puts its lines a whole number of cells in."""
     pitch = pitch or statistics.median([ln.pitch for ln in lines if ln.pitch > 0] or [0.6 * lines[0].size])
     lefts: list[float] = []
-    start, offset = 0, None
+    start, offset, from_numbers = 0, None, None
     for k in range(1, len(lines) + 1):
         if k == len(lines) or lines[k].page != lines[k - 1].page or lines[k].y > lines[k - 1].y + 1 \
                 or k in resumes:
             part = [ln.x for ln in lines[start:k] if ln.text] or [lines[start].x]
             left = min(part)
             page_margins = margins.get(lines[start].page, [])
+            numbers = [ln.gutter_x for ln in lines[start:k] if ln.gutter_x]
             if lefts:
                 candidates = [lefts[-1]] + ([m + offset for m in page_margins] if offset is not None else [])
+                if numbers and from_numbers is not None:  # line numbers stand at a fixed distance from it
+                    candidates.append(statistics.median(numbers) + from_numbers)
                 fitting = [c for c in candidates if 0.5 * pitch <= left - c <= 16 * pitch
                            and abs((left - c) / pitch - round((left - c) / pitch)) < 0.2]
                 left = min(fitting, default=left)
-            elif page_margins:
-                offset = left - max((m for m in page_margins if m <= left + 0.5), default=page_margins[0])
+            else:
+                if page_margins:
+                    offset = left - max((m for m in page_margins if m <= left + 0.5), default=page_margins[0])
+                if numbers:
+                    from_numbers = left - statistics.median(numbers)
             lefts += [left] * (k - start)
             start = k
     return lefts
@@ -854,7 +862,7 @@ def _numbered_blanks(lines: list[_Line]) -> list[_Line]:
             code = lines[end]
             for j in range(k, end):
                 lines[j] = _Line("", code.x, lines[j].y, code.size, True, code.pitch, False, code.x, lines[j].text,
-                                 lines[j].page)
+                                 lines[j].x_end - 0.5 * lines[j].size, lines[j].page)
         k = max(end, k + 1)
     return lines
 

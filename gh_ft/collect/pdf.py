@@ -380,12 +380,15 @@ def _strip_running_lines(pages: list[list[_Line]], body_size: float) -> list[lis
         if len(ys) < 3:
             return True
         steps = sorted(a - b for a, b in zip(ys, ys[1:]))
-        usual = steps[len(steps) // 2]
+        usual = line_step or steps[len(steps) // 2]
         y = round(page[i].y, 1)
         k = ys.index(y)
         near = [abs(ys[j] - y) for j in (k - 1, k + 1) if 0 <= j < len(ys)]
         return min(near) > 1.3 * usual
 
+    # The document's usual baseline step (a page of three lines has no usual step of its own).
+    dys = Counter(round(a.y - b.y, 1) for page in pages for a, b in zip(page, page[1:]) if 0 < a.y - b.y < 3 * a.size)
+    line_step = dys.most_common(1)[0][0] if dys else 0.0
     edges = [edge(page) for page in pages]
     seen: Counter[str] = Counter()
     heights: Counter[int] = Counter()

@@ -402,16 +402,14 @@ def _strip_running_lines(pages: list[list[_Line]], body_size: float) -> list[lis
         line = page[i]
         if _PAGE_NUMBER.match(line.text.strip()) and not line.mono:
             return True
-        if not re.search(r"[A-Za-z0-9]", line.text):
-            return False
+        if not re.search(r"[A-Za-z0-9]", line.text) or (not line.mono and body_size and line.size > body_size * 1.1):
+            return False  # headings are never running lines
         repeated = seen[_running_key(line.text)] >= need
-        if repeated and not line.mono and (not body_size or line.size <= body_size * 1.1):
-            return True  # headings and code are never running lines
-        if not apart(page, i):
-            return False
-        if repeated and re.search(r"\d", line.text):
+        if repeated and not line.mono:
             return True
-        return bool(re.search(r"\d", line.text)) and heights[round(line.y / 4)] * 2 >= nonempty >= 2
+        if not apart(page, i):  # code is a running line only when set apart and numbered (enscript's heads)
+            return False
+        return bool(re.search(r"\d", line.text)) and (repeated or heights[round(line.y / 4)] * 2 >= nonempty >= 2)
 
     return [[ln for i, ln in enumerate(page) if not (i in ends and running(page, i))]
             for page, ends in zip(pages, edges)]

@@ -389,6 +389,8 @@ def _strip_running_lines(pages: list[list[_Line]], body_size: float) -> list[lis
     # The document's usual baseline step (a page of three lines has no usual step of its own).
     dys = Counter(round(a.y - b.y, 1) for page in pages for a, b in zip(page, page[1:]) if 0 < a.y - b.y < 3 * a.size)
     line_step = dys.most_common(1)[0][0] if dys else 0.0
+    sizes = Counter(round(ln.size, 1) for page in pages for ln in page if ln.mono)
+    code_size = sizes.most_common(1)[0][0] if sizes else 0.0
     edges = [edge(page) for page in pages]
     seen: Counter[str] = Counter()
     heights: Counter[int] = Counter()
@@ -409,6 +411,8 @@ def _strip_running_lines(pages: list[list[_Line]], body_size: float) -> list[lis
             return True
         if not apart(page, i):  # code is a running line only when set apart and numbered (enscript's heads)
             return False
+        if line.mono and not repeated and abs(line.size - code_size) < 0.25:
+            return False  # a line of code at the top of a page, followed by a blank line
         return bool(re.search(r"\d", line.text)) and (repeated or heights[round(line.y / 4)] * 2 >= nonempty >= 2)
 
     return [[ln for i, ln in enumerate(page) if not (i in ends and running(page, i))]

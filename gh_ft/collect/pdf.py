@@ -674,8 +674,15 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
             sep = " " if re.match(r"\w", out[-1][-1]) and re.match(r"\w", text[0]) else ""
             out[-1] = " " * indents[-1] + out[-1].lstrip() + sep + text
             continue
-        if out and out[-1] and text and _reaches_edge(ends[k - 1], text, right, col > out_cols[-1] + 0.5) \
-                and not (gutter and line.gutter) and not (re.search(r"[;{}]$", out[-1]) and re.match(r"[{}]", text)):
+        # A regular string literal cannot span lines: a line ending inside one was wrapped, wherever it ends.
+        string_open = bool(out and out[-1] and text) and not (gutter and line.gutter) and _open_string(out[-1]) \
+            and not _ends_in_comment(out[-1])
+        # A brace back at the margin under a line more than one level deep closes nothing there: a browser's
+        # or word processor's wrap of a one-line block.
+        brace_wrapped = bool(out) and round(col) <= 1 and round(out_cols[-1] if out_cols else 0) > unit + 1
+        edge = bool(out and out[-1] and text) and _reaches_edge(ends[k - 1], text, right, col > out_cols[-1] + 0.5)
+        if out and out[-1] and text and (string_open or edge) and not (gutter and line.gutter) \
+                and (brace_wrapped or not (re.search(r"[;{}]$", out[-1]) and re.match(r"[{}]", text))):
             hard = cuts_at_column and ends[k - 1] >= right - 0.5 and col < 1.5
             if hard:  # cut at the last column (enscript): the continuation keeps its spaces
                 sep = " " * round(col)
@@ -700,6 +707,8 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
                 after, before = _join_repairs(out[-_JOIN_CONTEXT:-1], merged, out[-1], text, texts[k + 1:k + 4])
                 join = after < before or (after == before and not re.match(r"[{}]", text)
                                           and geometry())
+            elif brace_wrapped:
+                join = True
             else:  # a brace opening a line is where code lines start
                 join = not re.match(r"[{}]", text) and geometry()
             if join:

@@ -13,6 +13,7 @@ pdfium's text, whose word gaps pdfium infers from the font size.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -637,6 +638,17 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
     numbered = [int(ln.gutter) for ln in lines if ln.gutter]
     rising = sum(1 for a, b in zip(numbered, numbered[1:]) if b == a + 1)
     gutter = len(numbered) >= 3 and rising >= 0.6 * (len(numbered) - 1)
+    if gutter:  # a number out of the sequence starts a wrapped line ('6 faces")'), it numbers nothing
+        last = None
+        lines = list(lines)
+        for k, ln in enumerate(lines):
+            if ln.gutter:
+                n = int(ln.gutter)
+                if last is not None and not (last < n <= last + 3 or n == 1) and ln.text:
+                    lines[k] = dataclasses.replace(ln, text=f"{ln.gutter} {ln.text}", gutter="", gutter_x=0.0,
+                                                   x=ln.gutter_x or ln.x)
+                    continue
+                last = n
     texts = [ln.text if gutter or not ln.gutter else (ln.gutter + " " + ln.text).strip() for ln in lines]
     lefts = _segments(lines, margins or {}, resumes=resumes)
     # In a numbered listing only numbered lines start where the source's lines do (the others are wraps).
@@ -683,9 +695,9 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
         edge = bool(out and out[-1] and text) and _reaches_edge(ends[k - 1], text, right, col > out_cols[-1] + 0.5)
         if out and out[-1] and text and (string_open or edge) and not (gutter and line.gutter) \
                 and (brace_wrapped or not (re.search(r"[;{}]$", out[-1]) and re.match(r"[{}]", text))):
-            hard = cuts_at_column and ends[k - 1] >= right - 0.5 and col < 1.5
-            if hard:  # cut at the last column (enscript): the continuation keeps its spaces
-                sep = " " * round(col)
+            hard = cuts_at_column and ends[k - 1] >= right - 1.5 and col < 1.5
+            if hard:  # cut at the last column (enscript): spaces at the cut are the cells up to the edge
+                sep = " " * (max(0, round(right - ends[k - 1])) + round(col))
             else:  # broken at a break opportunity: a space between words, nothing after punctuation
                 sep = " " if re.match(r"\w", out[-1][-1]) and re.match(r"\w", text[0]) else ""
             merged = " " * indents[-1] + out[-1].lstrip() + sep + text

@@ -721,8 +721,8 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
                                           and geometry())
             elif brace_wrapped:
                 join = True
-            else:  # a brace opening a line is where code lines start
-                join = not re.match(r"[{}]", text) and geometry()
+            else:  # a brace opening a line is where code lines start, except a '}' deeper than its line
+                join = (not re.match(r"[{}]", text) or (text[0] == "}" and col > out_cols[-1] + 0.5)) and geometry()
             if join:
                 out[-1] = merged
                 continue

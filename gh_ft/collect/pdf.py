@@ -42,13 +42,13 @@ _GLYPH_RUN = re.compile(r"\S+")
 
 
 class _PageReader:
-    """Line records of one text page: [text, x, y, size, mono, pitch, bold, x_end, gutter]."""
+    """Line records of one text page: [text, x, y, size, mono, pitch, bold, x_end, gutter, gutter_x]
+    (the fields of _Line, page aside)."""
 
     def __init__(self, raw, textpage, rotation: int = 0, size: tuple[float, float] = (0.0, 0.0)):
         import ctypes
 
         self.rotation, (self.width, self.height) = rotation % 4, size  # displayed size
-
         self.raw, self.handle = raw, textpage.raw
         self.n = textpage.count_chars()
         self.text = textpage.get_text_range(0, self.n) if self.n > 0 else ""

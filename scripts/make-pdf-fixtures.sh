@@ -37,11 +37,16 @@ done
 # enscript: Courier 9 pt with its default page headers (file name, date, page); long lines wrapped, no mark.
 enscript -q --font=Courier9 --header='$n|Printed listing|Page $% of $=' -o enscript.ps enscript-[0-9]*.cs
 ps2pdf enscript.ps enscript.pdf
+# with line numbers ("  12: code"), Courier 8 pt.
+if ls enscript-numbered-*.cs >/dev/null 2>&1; then
+  enscript -q -C --font=Courier8 -o enscript-numbered.ps enscript-numbered-*.cs
+  ps2pdf enscript-numbered.ps enscript-numbered.pdf
+fi
 # the second set: two columns on landscape pages, Courier 7 pt.
 enscript -q -2 -r --font=Courier7 -o enscript-landscape.ps enscript-landscape-*.cs
 ps2pdf enscript-landscape.ps enscript-landscape.pdf
 # a saved documentation page: Chromium prints the title, date, URL and page numbers as running lines.
 chromium --headless --no-sandbox --disable-gpu --print-to-pdf="$WORK/chromium.pdf" "file://$WORK/chromium.html" 2>/dev/null
 soffice --headless --convert-to pdf libreoffice.docx >/dev/null 2>&1
-cp latex-*.pdf enscript.pdf enscript-landscape.pdf chromium.pdf libreoffice.pdf expected.json "$OUT"/
+cp latex-*.pdf enscript*.pdf chromium.pdf libreoffice.pdf expected.json "$OUT"/
 ls -l "$OUT"

@@ -37,6 +37,7 @@ _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\uf
                             "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u00ad": ""})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ud800-\udfff\uffff]")
 _GLYPH_RUN = re.compile(r"\S+")
+_LINE_NUMBER = re.compile(r"\d{1,5}[:|]?")
 
 # ---------------------------------------------------------------- child: pdfium → line records
 
@@ -98,7 +99,10 @@ class _PageReader:
         size = raw.FPDFText_GetFontSize(h, first)
         middle = runs[len(runs) // 2][0]
         fonts = [self.font(i) for i in (first, middle, last)]
-        gutter = len(runs) > 1 and text[first:runs[0][1] + 1].isdigit()
+        lead = text[first:runs[0][1] + 1]
+        # A line number: digits (with enscript's ':' or a rule after them), then the line; or alone with its
+        # mark (an empty numbered line).
+        gutter = bool(_LINE_NUMBER.fullmatch(lead)) and (len(runs) > 1 or not lead.isdigit())
         votes = sum(mono for _, mono in fonts[1 if gutter else 0:])
         if votes * 2 <= (2 if gutter else 3):  # prose (maybe with inline code): pdfium's text and word gaps
             x0, y0 = self.origin(first)
@@ -130,7 +134,7 @@ class _PageReader:
         else:
             pitch = 0.6 * size
         pitch = pitch if 0.2 * size < pitch < 1.2 * size else 0.6 * size
-        number = text[runs[0][0]:runs[0][1] + 1] if gutter else ""
+        number = text[runs[0][0]:runs[0][1] + 1].rstrip(":|") if gutter else ""
         number_x = round(ends[0][1], 2) if gutter else 0.0  # right-aligned numbers: the last digit's origin
         if number and len(runs) == 1:
             return ["", round(ends[0][0], 2), round(y0, 2), round(size, 2), True, round(pitch, 3), False,
@@ -683,7 +687,10 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
         col = cols[k]
         if gutter and out and out[-1] and text and not line.gutter:
             # A numbered listing numbers every source line: a line without a number continues the one before.
-            sep = " " if re.match(r"\w", out[-1][-1]) and re.match(r"\w", text[0]) else ""
+            if cuts_at_column and ends[k - 1] >= right - 1.5 and col < 1.5:  # cut at the last column
+                sep = " " * (max(0, round(right - ends[k - 1])) + round(col))
+            else:
+                sep = " " if re.match(r"\w", out[-1][-1]) and re.match(r"\w", text[0]) else ""
             out[-1] = " " * indents[-1] + out[-1].lstrip() + sep + text
             continue
         # A regular string literal cannot span lines: a line ending inside one was wrapped, wherever it ends.

@@ -97,19 +97,22 @@ class _PageReader:
             return None
         first, last = runs[0][0], runs[-1][1]
         size = raw.FPDFText_GetFontSize(h, first)
-        middle = runs[len(runs) // 2][0]
-        fonts = [self.font(i) for i in (first, middle, last)]
         lead = text[first:runs[0][1] + 1]
         # A line number: digits (with enscript's ':' or a rule after them), then the line; or alone with its
-        # mark (an empty numbered line).
+        # mark (an empty numbered line). One right of the line may be one too: its font is not asked.
         gutter = bool(_LINE_NUMBER.fullmatch(lead)) and (len(runs) > 1 or not lead.isdigit())
-        votes = sum(mono for _, mono in fonts[1 if gutter else 0:])
-        if votes * 2 <= (2 if gutter else 3):  # prose (maybe with inline code): pdfium's text and word gaps
+        body = runs[1 if gutter else 0:] or runs
+        if len(body) > 1 and text[body[-1][0]:body[-1][1] + 1].isdigit():
+            body = body[:-1]
+        probes = (body[0][0], body[len(body) // 2][0], body[-1][1])
+        fonts = [self.font(i) for i in probes]
+        votes = sum(mono for _, mono in fonts)
+        if votes * 2 <= 3:  # prose (maybe with inline code): pdfium's text and word gaps
             x0, y0 = self.origin(first)
             x1 = self.origin(last)[0]
             body = text[first:last + 1].replace("\ufffe", "")  # pdfium's mark of a word it hyphenated
             body = _CONTROL.sub("", body.translate(_LIGATURES))
-            name = fonts[0][0]
+            name = self.font(first)[0]
             bold = "bold" in name.lower() or raw.FPDFText_GetFontWeight(h, first) >= 600
             return [body, round(x0, 2), round(y0, 2), round(size, 2), False, 0.0, bold,
                     round(x1 + 0.5 * size, 2), "", 0.0]
@@ -121,11 +124,16 @@ class _PageReader:
         it see gaps inside words)."""
         raw, h, text = self.raw, self.handle, self.text
         y0 = self.origin(runs[0][0])[1]
-        size = raw.FPDFText_GetFontSize(h, runs[-1][0])
+        size = raw.FPDFText_GetFontSize(h, runs[(len(runs) - 1) // 2][0])
         ends = []
         for a, b in runs:
             xa = self.origin(a)[0]
             ends.append((xa, self.origin(b)[0] if b > a else xa))
+        if not gutter and len(runs) > 1 and text[runs[-1][0]:runs[-1][1] + 1].isdigit() \
+                and raw.FPDFText_GetFontSize(h, runs[-1][0]) < 0.9 * size and ends[-1][0] - ends[-2][1] > 2 * size:
+            # A line number set right of the line (listings' numbers=right): the layout decides, as on the left.
+            runs, ends = [runs[-1]] + runs[:-1], [ends[-1]] + ends[:-1]
+            gutter = True
         skip = 1 if gutter else 0
         widths = [((xb - xa) / (b - a), b - a) for (a, b), (xa, xb) in zip(runs[skip:], ends[skip:]) if b > a]
         if widths:
@@ -148,7 +156,7 @@ class _PageReader:
             out.append(text[runs[k][0]:runs[k][1] + 1])
         body = _CONTROL.sub("", "".join(out).replace("\ufffe", "-"))
         return [body, round(ends[skip][0], 2), round(y0, 2), round(size, 2), True, round(pitch, 3),
-                "bold" in font.lower(), round(ends[-1][1] + pitch, 2), number, number_x]
+                "bold" in font.lower(), round(max(xb for _, xb in ends[skip:]) + pitch, 2), number, number_x]
 
 
 def read_pdf_pages(path: str):
@@ -891,7 +899,7 @@ def _numbered_blanks(lines: list[_Line]) -> list[_Line]:
         while end < len(lines) and not lines[end].mono and lines[end].text.isdigit():
             end += 1
         if end > k and 0 < k and end < len(lines) and lines[k - 1].mono and lines[end].mono \
-                and all(ln.x < lines[end].x for ln in lines[k:end]):
+                and all(ln.x < lines[end].x or ln.x > lines[end].x_end for ln in lines[k:end]):  # in a gutter
             code = lines[end]
             for j in range(k, end):
                 lines[j] = _Line("", code.x, lines[j].y, code.size, True, code.pitch, False, code.x, lines[j].text,

@@ -130,7 +130,7 @@ class _PageReader:
             xa = self.origin(a)[0]
             ends.append((xa, self.origin(b)[0] if b > a else xa))
         if not gutter and len(runs) > 1 and text[runs[-1][0]:runs[-1][1] + 1].isdigit() \
-                and raw.FPDFText_GetFontSize(h, runs[-1][0]) < 0.9 * size and ends[-1][0] - ends[-2][1] > 2 * size:
+                and raw.FPDFText_GetFontSize(h, runs[-1][0]) < 0.9 * size and ends[-1][0] - ends[-2][1] > 0.6 * size:
             # A line number set right of the line (listings' numbers=right): the layout decides, as on the left.
             runs, ends = [runs[-1]] + runs[:-1], [ends[-1]] + ends[:-1]
             gutter = True

@@ -653,10 +653,13 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
     if gutter:  # a number out of the sequence starts a wrapped line ('6 faces")'), it numbers nothing
         last = None
         lines = list(lines)
+        numbered_at = [k for k, ln in enumerate(lines) if ln.gutter]
+        following = {k: int(lines[j].gutter) for k, j in zip(numbered_at, numbered_at[1:])}
         for k, ln in enumerate(lines):
             if ln.gutter:
                 n = int(ln.gutter)
-                if last is not None and not (last < n <= last + 3 or n == 1) and ln.text:
+                restart = n == 1 and 1 < following.get(k, 2) <= 4  # a new listing counts from 1 again
+                if last is not None and not (last < n <= last + 3 or restart) and ln.text:
                     lines[k] = dataclasses.replace(ln, text=f"{ln.gutter} {ln.text}", gutter="", gutter_x=0.0,
                                                    x=ln.gutter_x or ln.x)
                     continue

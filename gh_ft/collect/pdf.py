@@ -692,9 +692,10 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
         text = texts[k]
         if k and step and lines[k - 1].page == line.page and lines[k - 1].y - line.y > 1.6 * step \
                 and not (gutter and line.gutter) and k not in resumes:
-            out += [""] * max(1, round((lines[k - 1].y - line.y) / step) - 1)
-            indents.append(0)
-            out_cols.append(0.0)
+            blanks = max(1, round((lines[k - 1].y - line.y) / step) - 1)
+            out += [""] * blanks
+            indents += [0] * blanks
+            out_cols += [0.0] * blanks
         col = cols[k]
         if gutter and out and out[-1] and text and not line.gutter:
             # A numbered listing numbers every source line: a line without a number continues the one before.

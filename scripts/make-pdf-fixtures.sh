@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Remakes tests/fixtures/pdf/*.pdf with the real tools that typeset books and listings: pdfTeX + listings,
+# Remakes tests/fixtures/pdf/*.pdf with the real tools that typeset books and listings: pdfTeX + listings or minted,
 # GNU enscript + ghostscript ps2pdf, Chromium's print-to-PDF, LibreOffice's PDF export. The PDFs are committed,
 # so CI needs none of these tools; run this only to change the fixtures, or with `heldout DIR` to make PDFs of
 # other components (never seen by the tests) for measuring the reader:
@@ -16,6 +16,7 @@ PYTHON="${PYTHON:-$(command -v python3)}"
 
 need=()
 command -v pdflatex >/dev/null || need+=(texlive-latex-recommended lmodern)
+kpsewhich minted.sty >/dev/null 2>&1 || need+=(texlive-latex-extra python3-pygments)  # minted
 command -v enscript >/dev/null || need+=(enscript)
 command -v ps2pdf >/dev/null || need+=(ghostscript)
 command -v soffice >/dev/null || need+=(libreoffice-writer)
@@ -31,8 +32,10 @@ mkdir -p "$OUT"
 export SOURCE_DATE_EPOCH=1767225600 FORCE_SOURCE_DATE=1  # reproducible dates in the PDFs
 cd "$WORK"
 for tex in latex-*.tex; do
-  pdflatex -interaction=nonstopmode -halt-on-error "$tex" >/dev/null
-  pdflatex -interaction=nonstopmode -halt-on-error "$tex" >/dev/null
+  escape=""
+  grep -q '{minted}' "$tex" && escape=-shell-escape  # minted runs Pygments
+  pdflatex $escape -interaction=nonstopmode -halt-on-error "$tex" >/dev/null
+  pdflatex $escape -interaction=nonstopmode -halt-on-error "$tex" >/dev/null
 done
 # enscript: Courier 9 pt with its default page headers (file name, date, page); long lines wrapped, no mark.
 enscript -q --font=Courier9 --header='$n|Printed listing|Page $% of $=' -o enscript.ps enscript-[0-9]*.cs

@@ -38,6 +38,8 @@ _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\uf
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ud800-\udfff\uffff]")
 _GLYPH_RUN = re.compile(r"\S+")
 _LINE_NUMBER = re.compile(r"\d{1,5}[:|]?")
+# The marks typesetters print where they wrap a line: minted's hook arrow (pdfium reads ',→'), arrows, '¬'.
+_WRAP_MARK = re.compile(r",?[\u2192\u21aa\u21a9\u21b5\u23ce\u2936\u2937]|\u00ac")
 
 # ---------------------------------------------------------------- child: pdfium → line records
 
@@ -115,7 +117,7 @@ class _PageReader:
             name = self.font(first)[0]
             bold = "bold" in name.lower() or raw.FPDFText_GetFontWeight(h, first) >= 600
             return [body, round(x0, 2), round(y0, 2), round(size, 2), False, 0.0, bold,
-                    round(x1 + 0.5 * size, 2), "", 0.0]
+                    round(x1 + 0.5 * size, 2), "", 0.0, 0]
         return self._mono_line(runs, gutter, fonts[1][0])
 
     def _mono_line(self, runs: list[tuple[int, int]], gutter: bool, font: str) -> list:
@@ -129,6 +131,14 @@ class _PageReader:
         for a, b in runs:
             xa = self.origin(a)[0]
             ends.append((xa, self.origin(b)[0] if b > a else xa))
+        # Wrap marks: one opening the line says it continues the line before; one closing it, that the next
+        # line continues it.
+        wrap = 0
+        first_body = 1 if gutter else 0
+        if len(runs) > first_body + 1 and _WRAP_MARK.fullmatch(text[runs[first_body][0]:runs[first_body][1] + 1]):
+            runs, ends, wrap = runs[:first_body] + runs[first_body + 1:], ends[:first_body] + ends[first_body + 1:], 1
+        if len(runs) > first_body + 1 and _WRAP_MARK.fullmatch(text[runs[-1][0]:runs[-1][1] + 1]):
+            runs, ends, wrap = runs[:-1], ends[:-1], wrap | 2
         if not gutter and len(runs) > 1 and text[runs[-1][0]:runs[-1][1] + 1].isdigit() \
                 and raw.FPDFText_GetFontSize(h, runs[-1][0]) < 0.9 * size and ends[-1][0] - ends[-2][1] > 0.6 * size:
             # A line number set right of the line (listings' numbers=right): the layout decides, as on the left.
@@ -146,7 +156,7 @@ class _PageReader:
         number_x = round(ends[0][1], 2) if gutter else 0.0  # right-aligned numbers: the last digit's origin
         if number and len(runs) == 1:
             return ["", round(ends[0][0], 2), round(y0, 2), round(size, 2), True, round(pitch, 3), False,
-                    round(ends[0][0], 2), number, number_x]
+                    round(ends[0][0], 2), number, number_x, wrap]
         out: list[str] = []
         for k in range(skip, len(runs)):
             if k > skip:
@@ -156,7 +166,7 @@ class _PageReader:
             out.append(text[runs[k][0]:runs[k][1] + 1])
         body = _CONTROL.sub("", "".join(out).replace("\ufffe", "-"))
         return [body, round(ends[skip][0], 2), round(y0, 2), round(size, 2), True, round(pitch, 3),
-                "bold" in font.lower(), round(max(xb for _, xb in ends[skip:]) + pitch, 2), number, number_x]
+                "bold" in font.lower(), round(max(xb for _, xb in ends[skip:]) + pitch, 2), number, number_x, wrap]
 
 
 def read_pdf_pages(path: str):
@@ -358,6 +368,7 @@ class _Line:
     x_end: float   # right end of the last glyph
     gutter: str    # a leading number, maybe a line number (the layout decides)
     gutter_x: float  # origin of that number's last digit, 0 without one
+    wrap: int      # wrap marks printed: 1 this line continues the one before, 2 the next continues this one
     page: int      # 1-based
 
 
@@ -697,8 +708,10 @@ def _mono_code(lines: list[_Line], margins: dict[int, list[float]] | None = None
             indents += [0] * blanks
             out_cols += [0.0] * blanks
         col = cols[k]
-        if gutter and out and out[-1] and text and not line.gutter:
-            # A numbered listing numbers every source line: a line without a number continues the one before.
+        marked = line.wrap & 1 or (k and lines[k - 1].wrap & 2)
+        if (marked or gutter and not line.gutter) and out and out[-1] and text:
+            # A numbered listing numbers every source line: a line without a number continues the one before;
+            # so does a line after a wrap mark.
             if cuts_at_column and ends[k - 1] >= right - 1.5 and col < 1.5:  # cut at the last column
                 sep = " " * (max(0, round(right - ends[k - 1])) + round(col))
             else:
@@ -907,7 +920,7 @@ def _numbered_blanks(lines: list[_Line]) -> list[_Line]:
             code = lines[end]
             for j in range(k, end):
                 lines[j] = _Line("", code.x, lines[j].y, code.size, True, code.pitch, False, code.x, lines[j].text,
-                                 lines[j].x_end - 0.5 * lines[j].size, lines[j].page)
+                                 lines[j].x_end - 0.5 * lines[j].size, 0, lines[j].page)
         k = max(end, k + 1)
     return lines
 

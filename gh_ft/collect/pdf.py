@@ -907,6 +907,23 @@ def _proportional_parts(lines: list[_Line], body_size: float, margins: dict[int,
     return parts + _prose_parts(lines[done:], body_size, margins, gap)
 
 
+def _wrap_marks(lines: list[_Line]) -> list[_Line]:
+    """Wrap marks that pdfium reads as lines of their own (minted's arrows, set in a math font) are dropped;
+    the line they stand on is marked as continuing the line before."""
+    only_marks = re.compile(f"(?:{_WRAP_MARK.pattern})+")
+    marks = {(ln.page, round(ln.y)) for ln in lines if not ln.mono and only_marks.fullmatch(ln.text.replace(" ", ""))}
+    if not marks:
+        return lines
+    kept = []
+    for ln in lines:
+        if not ln.mono and only_marks.fullmatch(ln.text.replace(" ", "")):
+            continue
+        if ln.mono and {(ln.page, round(ln.y) + d) for d in (-1, 0, 1)} & marks:
+            ln = dataclasses.replace(ln, wrap=ln.wrap | 1)
+        kept.append(ln)
+    return kept
+
+
 def _numbered_blanks(lines: list[_Line]) -> list[_Line]:
     """Line numbers alone between monospaced lines (empty lines of a numbered listing, their numbers set in
     the gutter's proportional font) become empty monospaced lines with those numbers."""
@@ -937,7 +954,7 @@ def layout(pages: list[list[_Line]]) -> DocumentContent:
             starts = Counter(round(ln.x) for ln in page if not ln.mono and not ln.text.isdigit())
             common = {x for x, n in starts.items() if n >= 3} | {round(margins[(page[0].page - 1) % 2])}
             page_margins[page[0].page] = sorted(common)
-    lines = _numbered_blanks([ln for page in pages for ln in page])
+    lines = _numbered_blanks(_wrap_marks([ln for page in pages for ln in page]))
     typeset_quotes = typesets_quotes(pages)
     gap = _line_gap(lines)
     parts: list[Part] = []

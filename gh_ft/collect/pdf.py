@@ -22,7 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 
 from gh_ft.collect.listings import MONOSPACE_FONT, find_listings  # stdlib only: the pdfium child uses it too
@@ -224,7 +224,7 @@ def _serve() -> None:
         try:
             pages = 0
             for lines in read_pdf_pages(path):
-                out.write(json.dumps({"page": lines}) + "\n")
+                out.write(json.dumps({"page": lines}, separators=(",", ":")) + "\n")
                 pages += 1
             out.write(json.dumps({"end": pages}) + "\n")
         except Exception as e:  # noqa: BLE001 - reported to the parent as text
@@ -243,7 +243,8 @@ class _ReaderProcess:
         # -P: gh_ft/collect must not go on sys.path (its code.py and secrets.py would shadow the stdlib)
         self.proc = subprocess.Popen([sys.executable, "-P", os.path.abspath(__file__), "--serve"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.buffer = b""
+        self.buffer = b""  # the unfinished line
+        self.lines: deque[bytes] = deque()  # finished lines not yet taken
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -261,7 +262,7 @@ class _ReaderProcess:
     def _readline(self, deadline: float) -> bytes | None:
         """The next line, or None when the child died or the deadline passed (it is then killed)."""
         fd = self.proc.stdout.fileno()
-        while b"\n" not in self.buffer:
+        while not self.lines:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 self.close()
@@ -269,9 +270,9 @@ class _ReaderProcess:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
                 return None
-            self.buffer += chunk
-        line, _, self.buffer = self.buffer.partition(b"\n")
-        return line
+            *complete, self.buffer = (self.buffer + chunk).split(b"\n")  # a page's line may come in pieces
+            self.lines.extend(complete)
+        return self.lines.popleft()
 
     def read(self, path: str, timeout: float) -> list[list[list]]:
         deadline = time.monotonic() + timeout

@@ -1,8 +1,9 @@
 """The PDF reader on PDFs made by real tools (tests/fixtures/pdf, remade by scripts/make-pdf-fixtures.sh):
-pdfTeX + listings (numbered, fixed and flexible columns, breaklines, frames, fancyhdr heads, two columns),
-GNU enscript + ghostscript (portrait, and two columns on landscape pages), Chromium's print-to-PDF of a
-documentation page, LibreOffice's PDF export of a Word document. Every listing is a real component
-(../shared/corpus/real-plugins, MIT) and expected.json holds its source text."""
+pdfTeX + listings (numbers left and right, fixed and flexible columns, breaklines, frames, fancyhdr heads, two
+columns, a listing resumed after a paragraph) and + minted, GNU enscript + ghostscript (portrait, with line
+numbers, two columns on landscape pages), Chromium's print-to-PDF of a documentation page, LibreOffice's PDF
+export of a Word document. Every listing is a real component (../shared/corpus/real-plugins, MIT) and
+expected.json holds its source text."""
 from __future__ import annotations
 
 import json

@@ -27,6 +27,7 @@ from gh_ft.files import atomic_write_json, atomic_write_jsonl, file_lock
 from gh_ft.settings import CollectSettings
 from gh_ft.collect.code import component_examples
 from gh_ft.collect.extract import FileResult, PreparedUnit, extract_source
+from gh_ft.collect.pdf import close_reader
 from gh_ft.collect.sources import Discovery, ExtractionCache, SourceFile, content_hash, discover
 
 OUTPUT_FILES = ("examples.jsonl", "train.jsonl", "test.jsonl", "docs.jsonl")
@@ -117,6 +118,7 @@ def _run_extraction(misses, settings: CollectSettings, progress: Callable[[int, 
             results.append(_extract_job(job))
             if progress:
                 progress(len(results), len(jobs))
+        close_reader()  # the PDF reader child of this process lived for all PDFs of the collect
     return results
 
 

@@ -82,6 +82,8 @@ def _document_content(kind: str, data: bytes, result: FileResult) -> documents.D
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         return pdf.extract_pdf(tmp) if kind == "pdf" else documents.extract_docx(tmp)
+    except documents.DocumentError as e:  # the manifest names the file: the temporary copy's name is noise
+        raise documents.DocumentError(str(e).replace(f" ({tmp})", "").replace(tmp, "the file")) from None
     finally:
         os.unlink(tmp)
 

@@ -56,6 +56,7 @@ class TrainSettings:
     launcher: str = "accelerate"        # accelerate | torchrun | axolotl | python
     launcher_args: list[str] = field(default_factory=list)
     include_docs: bool | None = None    # None: the preset decides
+    backend: str = "auto"               # axolotl | mlx | auto (Apple Silicon: mlx, else axolotl)
 
 
 @dataclass

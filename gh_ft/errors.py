@@ -1,0 +1,2 @@
+class GhFtError(Exception):
+    """Base of every error gh-ft reports as one line."""

@@ -189,6 +189,8 @@ class Pipeline:
         key = fingerprint(files_digest(self.data_dir, names), sha256_if_file(preset.path),
                           sha256_if_file(self._template(TEMPLATE_NAME)), base_model_fingerprint(base),
                           self.s.train.launcher, self.s.train.launcher_args)
+        from gh_ft.train.backends import backend_key  # the trainer back-end (issue 15): axolotl or mlx
+        key = fingerprint(key, backend_key(self.s))
         done = self._fresh("train", key)
         if done is not None:
             run = Path(done["run"])
@@ -213,7 +215,7 @@ class Pipeline:
     @staticmethod
     def _run_artifacts(run: Path) -> dict[str, str]:
         arts = {"run": str(run)}
-        for name, rel in (("axolotl.yml", "axolotl.yml"), ("run.json", "run.json"), ("train.log", "train.log"),
+        for name, rel in (("axolotl.yml", "axolotl.yml"), ("mlx.yml", "mlx.yml"), ("run.json", "run.json"), ("train.log", "train.log"),
                           ("metrics.json", "metrics.json"), ("loss.png", "loss.png"), ("adapter", "output")):
             if (run / rel).exists():
                 arts[name] = str(run / rel)

@@ -46,3 +46,17 @@ def choose_backend(setting: str, *, system: str | None = None, machine: str | No
     machine = platform.machine() if machine is None else machine
     return BackendChoice("axolotl", f"train.backend is auto and this is not an Apple Silicon Mac "
                                     f"({system or sys.platform}/{machine})")
+
+
+def backend_key(settings) -> list:
+    """What besides the data and base model changes a training under the chosen back-end: its
+    name, and for mlx-lm its preset and template files (for `gh-ft run`'s skip decision)."""
+    from gh_ft.files import sha256_if_file
+
+    choice = choose_backend(settings.train.backend)
+    if choice.name != "mlx":
+        return [choice.name]
+    from gh_ft.train.backends.mlx_config import load_mlx_preset, template_path
+
+    preset = load_mlx_preset(settings.train.preset, settings.project_dir)
+    return [choice.name, sha256_if_file(preset.path), sha256_if_file(template_path(settings.project_dir))]

@@ -266,3 +266,20 @@ def test_fused_weights_are_base_plus_scale_b_a(tiny_model_dir, tmp_path):
     peft_model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32),
                                            paths.output_dir).merge_and_unload()
     np.testing.assert_allclose(peft_model.state_dict()[f"{name}.weight"].numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_qlora_base_is_quantized_by_mlx_lm_and_keeps_the_base_tokenizer(tiny_model_dir, sample_dataset, tmp_path):
+    """The QLoRA preset's first step on the tiny model: mlx_lm.convert writes a 4-bit copy into
+    the run folder; the tokenizer beside it is the base's own, with the training chat template,
+    and every row still tokenizes as Axolotl does."""
+    from gh_ft.train.launch import RunPaths
+
+    paths = RunPaths.create(tmp_path / "runs")
+    mlx_backend._make_model_dir(paths, tiny_model_dir, {"bits": 4, "group_size": 64}, None, None)
+    config = json.loads((paths.mlx_model / "config.json").read_text())
+    assert config["quantization"]["bits"] == 4
+    assert (paths.mlx_model / "tokenizer.model").resolve() == (tiny_model_dir / "tokenizer.model").resolve()
+    report = mlx_backend.write_mlx_data(paths.mlx_model, paths.mlx_data, [sample_dataset / "train.jsonl"],
+                                        sample_dataset / "test.jsonl", 4096, tiny_model_dir)
+    assert report["tokens_checked_against_axolotl"] == report["train_rows"] + report["valid_rows"] > 10
+    assert "chat_template" not in json.loads((tiny_model_dir / "tokenizer_config.json").read_text())

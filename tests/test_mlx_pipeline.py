@@ -81,3 +81,22 @@ def test_gh_ft_run_with_mlx_ends_with_gguf_modelfile_and_report(mlx_project):
 
     with pytest.raises(TrainError, match="already trained all 4 iterations"):
         train_run(load_settings(mlx_project / "gh-ft.yml"), [], resume=str(run), echo=None)
+
+
+def test_resume_continues_from_the_last_saved_adapter(mlx_project):
+    """A run stopped after 2 of its 4 iterations (`-- --iters 2` goes to mlx_lm.lora) resumes
+    from its saved adapter: 2 more iterations, the metrics continue at steps 3 and 4."""
+    from gh_ft.train.run import train_run
+
+    settings = load_settings(mlx_project / "gh-ft.yml")
+    first = train_run(settings, ["--iters", "2"], echo=None)
+    assert first.exit_code == 0, first.paths.log.read_text()[-3000:]
+    assert [s for s, _ in first.metrics["loss_history"]] == [1, 2]
+    resumed = train_run(settings, [], resume=str(first.paths.root), echo=None)
+    log = resumed.paths.log.read_text()
+    assert resumed.exit_code == 0, log[-3000:]
+    assert "mlx resume: from iteration 2" in log and "--resume-adapter-file" in log
+    assert [s for s, _ in resumed.metrics["loss_history"]] == [1, 2, 3, 4]
+    assert (resumed.paths.mlx_adapter / "0000004_adapters.safetensors").is_file()
+    assert (resumed.paths.mlx_adapter / "before-resume-0000002" / "0000002_adapters.safetensors").is_file()
+    assert json.loads((resumed.paths.output_dir / "adapter_config.json").read_text())["peft_type"] == "LORA"

@@ -131,17 +131,18 @@ def _mismatches(tokenizer, rows: list[dict], reference: list[tuple[list[int], in
 
 
 def write_mlx_data(model_dir: Path, data_dir: Path, train_files: Sequence[Path], valid_file: Path | None,
-                   max_seq_length: int) -> dict:
+                   max_seq_length: int, base_dir: Path | None = None) -> dict:
     """data_dir/{train,valid,test}.jsonl from alpaca files, and the chat template in model_dir
-    under which mlx-lm tokenizes every row as Axolotl does. Returns what was done."""
+    under which mlx-lm tokenizes every row as Axolotl does (with the base model's tokenizer,
+    base_dir, default model_dir). Returns what was done."""
     from mlx_lm.utils import load_tokenizer
+    from transformers import AutoTokenizer
 
     train_rows = [r for f in train_files for r in _read_rows(Path(f))]
     valid_rows = _read_rows(valid_file) if valid_file is not None and valid_file.is_file() else []
     if not train_rows:
         raise MlxError(f"no training rows in {', '.join(map(str, train_files))}")
-    tokenizer = load_tokenizer(model_dir)
-    hf = tokenizer._tokenizer
+    hf = AutoTokenizer.from_pretrained(str(base_dir or model_dir))  # what Axolotl loads
 
     def reference(rows):
         return [alpaca_token_ids(hf, r["instruction"], r.get("input") or "", r["output"]) for r in rows]
@@ -311,6 +312,12 @@ def _make_model_dir(paths: RunPaths, base_dir: Path, quantize: dict | None, echo
     rc = run_streaming(cmd, paths.log, training_env(env), echo)
     if rc != 0:
         raise MlxError(f"mlx_lm.convert could not quantize {base_dir} (exit {rc}); log: {paths.log}")
+    for name in TOKENIZER_FILES:  # the base's own tokenizer files, not convert's re-saved ones
+        target = paths.mlx_model / name
+        if target.exists():
+            target.unlink()
+        if (base_dir / name).is_file():
+            target.symlink_to((base_dir / name).resolve())
 
 
 def train(settings: Settings, paths: RunPaths | None, launcher_args: list[str], *, resume: bool,
@@ -340,9 +347,10 @@ def train(settings: Settings, paths: RunPaths | None, launcher_args: list[str], 
     cfg = yaml.safe_load(text)
     atomic_write_text(paths.mlx_config, text)
     try:
-        _make_model_dir(paths, local_model_dir(base_model), preset.values.get("quantize"), echo, env)
+        base_dir = local_model_dir(base_model)
+        _make_model_dir(paths, base_dir, preset.values.get("quantize"), echo, env)
         data_report = write_mlx_data(paths.mlx_model, paths.mlx_data, [Path(d["path"]) for d in datasets],
-                                     data_dir / "test.jsonl", int(cfg["max_seq_length"]))
+                                     data_dir / "test.jsonl", int(cfg["max_seq_length"]), base_dir)
     except Exception as e:
         _note(f"could not prepare the mlx-lm run: {e}", paths.log, echo)
         raise

@@ -83,12 +83,13 @@ def test_gh_ft_run_with_mlx_ends_with_gguf_modelfile_and_report(mlx_project):
         train_run(load_settings(mlx_project / "gh-ft.yml"), [], resume=str(run), echo=None)
 
 
-def test_resume_continues_from_the_last_saved_adapter(mlx_project):
+def test_resume_continues_from_the_last_saved_adapter(mlx_project, sample_dataset, tmp_path):
     """A run stopped after 2 of its 4 iterations (`-- --iters 2` goes to mlx_lm.lora) resumes
     from its saved adapter: 2 more iterations, the metrics continue at steps 3 and 4."""
     from gh_ft.train.run import train_run
 
     settings = load_settings(mlx_project / "gh-ft.yml")
+    settings.collect.out, settings.train.runs_dir = sample_dataset, tmp_path / "runs"
     first = train_run(settings, ["--iters", "2"], echo=None)
     assert first.exit_code == 0, first.paths.log.read_text()[-3000:]
     assert [s for s, _ in first.metrics["loss_history"]] == [1, 2]

@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytest.importorskip("mlx_lm", reason="the [mlx] extra is not installed")
+from tools import in_ci  # noqa: E402
+
+try:
+    import mlx_lm  # noqa: F401
+except ImportError as e:  # locally a missing [mlx] extra skips; in CI (make test installs it) it fails
+    if in_ci():
+        raise
+    pytest.skip(f"mlx-lm is not installed (pip install -e '.[mlx]'): {e}", allow_module_level=True)
 
 from gh_ft.settings import load_settings  # noqa: E402
 from gh_ft.train.backends import choose_backend  # noqa: E402
@@ -99,6 +106,20 @@ def test_a_bad_key_in_the_template_fails_before_launch_naming_it(mlx_settings, m
         train_run(load_settings(mlx_settings / "gh-ft.yml"), [], echo=None)
     assert "num_iters" in str(err.value) and "mlx-lm does not know this key" in str(err.value)
     assert launched == [] and not any((mlx_settings / "runs").iterdir())  # nothing launched, no run left
+
+
+def test_the_cli_says_which_back_end_and_why_then_names_the_bad_key(mlx_settings):
+    from click.testing import CliRunner
+
+    from gh_ft.cli import main
+
+    (mlx_settings / "configs").mkdir()
+    preset = (packaged_dir("configs") / "mlx-tiny-cpu.yml").read_text()
+    (mlx_settings / "configs" / "mlx-tiny-cpu.yml").write_text(preset + "  micro_batch_size: 4\n")
+    result = CliRunner().invoke(main, ["--config", str(mlx_settings / "gh-ft.yml"), "train"])
+    assert result.exit_code != 0
+    assert "training with mlx-lm: train.backend is mlx" in result.output
+    assert "micro_batch_size" in result.output and "mlx-lm's is batch_size" in result.output
 
 
 def test_a_bad_key_in_a_preset_fails_before_launch_naming_it(mlx_settings, monkeypatch):
@@ -216,6 +237,7 @@ def test_masked_prompt_tokens_contribute_no_loss():
 
 # ---- merge: fused weights and the PEFT copy --------------------------------------------------
 
+@pytest.mark.slow
 def test_fused_weights_are_base_plus_scale_b_a(tiny_model_dir, tmp_path):
     """An adapter made by mlx-lm's own LoRA layers (random B so it is not a no-op), fused by
     `mlx_lm.fuse` through gh-ft's merge, equals W + scale·(A B)ᵀ; the PEFT copy gh-ft writes
@@ -268,6 +290,7 @@ def test_fused_weights_are_base_plus_scale_b_a(tiny_model_dir, tmp_path):
     np.testing.assert_allclose(peft_model.state_dict()[f"{name}.weight"].numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_qlora_base_is_quantized_by_mlx_lm_and_keeps_the_base_tokenizer(tiny_model_dir, sample_dataset, tmp_path):
     """The QLoRA preset's first step on the tiny model: mlx_lm.convert writes a 4-bit copy into
     the run folder; the tokenizer beside it is the base's own, with the training chat template,

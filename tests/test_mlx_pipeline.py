@@ -108,3 +108,44 @@ def test_resume_continues_from_the_last_saved_adapter(mlx_project, sample_datase
     assert (resumed.paths.mlx_adapter / "0000004_adapters.safetensors").is_file()
     assert (resumed.paths.mlx_adapter / "before-resume-0000002" / "0000002_adapters.safetensors").is_file()
     assert json.loads((resumed.paths.output_dir / "adapter_config.json").read_text())["peft_type"] == "LORA"
+
+
+def test_ctrl_c_stops_mlx_training_cleanly(tiny_model_dir, sample_dataset, tmp_path):
+    """SIGINT to `gh-ft train` (what Ctrl-C sends) stops mlx_lm.lora's child: exit 130, the
+    interruption in the log, no process of the group left behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "gh-ft.yml").write_text(yaml.safe_dump({
+        "collect": {"out": str(sample_dataset)},
+        "train": {"preset": "tiny-cpu", "backend": "mlx", "tiny_model_dir": str(tiny_model_dir),
+                  "runs_dir": "runs"}}), encoding="utf-8")
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "gh_ft", "--config", str(tmp_path / "gh-ft.yml"), "train"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 300
+    log = None
+    while time.monotonic() < deadline:
+        logs = list((tmp_path / "runs").glob("*/train.log"))
+        if logs and "Trainable parameters" in logs[0].read_text(errors="replace"):
+            log = logs[0]
+            break
+        time.sleep(1)
+    assert log is not None, "training did not start"
+    os.kill(proc.pid, signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out.decode(errors="replace")[-2000:]
+    text = log.read_text(errors="replace")
+    assert "train exited with 130" in text
+    left = []  # any process still running this run's config (the mlx-lm child runs in its own session)
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(log.parent / "mlx.yml").encode() in cmdline.read_bytes():
+                left.append(cmdline.parent.name)
+        except OSError:
+            continue
+    assert left == []

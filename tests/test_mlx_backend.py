@@ -306,3 +306,16 @@ def test_qlora_base_is_quantized_by_mlx_lm_and_keeps_the_base_tokenizer(tiny_mod
                                         sample_dataset / "test.jsonl", 4096, tiny_model_dir)
     assert report["tokens_checked_against_axolotl"] == report["train_rows"] + report["valid_rows"] > 10
     assert "chat_template" not in json.loads((tiny_model_dir / "tokenizer_config.json").read_text())
+
+
+def test_too_few_rows_for_a_batch_are_said_before_launch(tiny_model_dir, sample_dataset, tmp_path):
+    model_dir = tmp_path / "model"
+    mlx_backend.link_model(tiny_model_dir, model_dir)
+    valid = len((sample_dataset / "test.jsonl").read_text().splitlines())
+    report = mlx_backend.write_mlx_data(model_dir, tmp_path / "data", [sample_dataset / "train.jsonl"],
+                                        sample_dataset / "test.jsonl", 4096, batch_size=valid + 1)
+    assert report["valid_rows"] == 0 and "validation skipped" in report["note"]
+    assert (tmp_path / "data" / "valid.jsonl").read_text() == ""
+    with pytest.raises(mlx_backend.MlxError, match="fewer than batch_size 1000"):
+        mlx_backend.write_mlx_data(model_dir, tmp_path / "data2", [sample_dataset / "train.jsonl"],
+                                   sample_dataset / "test.jsonl", 4096, batch_size=1000)

@@ -131,7 +131,7 @@ def _mismatches(tokenizer, rows: list[dict], reference: list[tuple[list[int], in
 
 
 def write_mlx_data(model_dir: Path, data_dir: Path, train_files: Sequence[Path], valid_file: Path | None,
-                   max_seq_length: int, base_dir: Path | None = None) -> dict:
+                   max_seq_length: int, base_dir: Path | None = None, batch_size: int = 1) -> dict:
     """data_dir/{train,valid,test}.jsonl from alpaca files, and the chat template in model_dir
     under which mlx-lm tokenizes every row as Axolotl does (with the base model's tokenizer,
     base_dir, default model_dir). Returns what was done."""
@@ -175,6 +175,12 @@ def write_mlx_data(model_dir: Path, data_dir: Path, train_files: Sequence[Path],
         return "".join(json.dumps(completion_row(r["instruction"], r.get("input") or "", r["output"]),
                                   ensure_ascii=False) + "\n" for r in rows)
 
+    if len(train_rows) < batch_size:  # mlx-lm would stop at its first batch
+        raise MlxError(f"{len(train_rows)} training row(s), fewer than batch_size {batch_size}")
+    note = None
+    if 0 < len(valid_rows) < batch_size:  # likewise at its first validation
+        note = f"validation skipped: {len(valid_rows)} held-out row(s), fewer than batch_size {batch_size}"
+        valid_rows = []
     atomic_write_text(data_dir / "train.jsonl", dump(train_rows))
     # valid.jsonl: the dataset's own held-out rows; test.jsonl the same rows (mlx-lm's --test).
     atomic_write_text(data_dir / "valid.jsonl", dump(valid_rows))
@@ -182,7 +188,7 @@ def write_mlx_data(model_dir: Path, data_dir: Path, train_files: Sequence[Path],
     return {"train_rows": len(train_rows), "valid_rows": len(valid_rows),
             "dropped_over_max_seq_length": {"train": dropped_train, "valid": dropped_valid},
             "chat_template_separators": {"after_bos": after_bos, "before_answer": before_answer},
-            "tokens_checked_against_axolotl": len(train_rows) + len(valid_rows)}
+            "tokens_checked_against_axolotl": len(train_rows) + len(valid_rows), "note": note}
 
 
 # ---- metrics from mlx-lm's output --------------------------------------------------------------
@@ -350,14 +356,15 @@ def train(settings: Settings, paths: RunPaths | None, launcher_args: list[str], 
         base_dir = local_model_dir(base_model)
         _make_model_dir(paths, base_dir, preset.values.get("quantize"), echo, env)
         data_report = write_mlx_data(paths.mlx_model, paths.mlx_data, [Path(d["path"]) for d in datasets],
-                                     data_dir / "test.jsonl", int(cfg["max_seq_length"]), base_dir)
+                                     data_dir / "test.jsonl", int(cfg["max_seq_length"]), base_dir,
+                                     int(cfg["batch_size"]))
     except Exception as e:
         _note(f"could not prepare the mlx-lm run: {e}", paths.log, echo)
         raise
     dropped = data_report["dropped_over_max_seq_length"]
     _note(f"mlx data: {data_report['train_rows']} train, {data_report['valid_rows']} valid rows, every one tokenized "
-          f"as Axolotl does; dropped over max_seq_length: {dropped['train']} train, {dropped['valid']} valid",
-          paths.log, echo)
+          f"as Axolotl does; dropped over max_seq_length: {dropped['train']} train, {dropped['valid']} valid"
+          + (f"; {data_report['note']}" if data_report["note"] else ""), paths.log, echo)
     cmd = child_command(paths.mlx_config, launcher_args)
     files = {Path(d["path"]).name: Path(d["path"]) for d in datasets}
     files["test.jsonl"] = data_dir / "test.jsonl"
@@ -365,11 +372,11 @@ def train(settings: Settings, paths: RunPaths | None, launcher_args: list[str], 
     write_run_info(paths, argv=argv or sys.argv, command=cmd, data_files=files, preset=preset.name,
                    extra={"base_model": base_model, "template": str(template), "mlx_data": data_report,
                           "quantize": preset.values.get("quantize"), **extra,
-                          "mlx_versions": {d: train_metrics_version(d) for d in ("mlx", "mlx-lm")}})
+                          "mlx_versions": {d: _dist_version(d) for d in ("mlx", "mlx-lm")}})
     return paths, _launch(paths, cmd, cfg, echo=echo, env=env)
 
 
-def train_metrics_version(dist: str) -> str | None:
+def _dist_version(dist: str) -> str | None:
     from importlib import metadata
     try:
         return metadata.version(dist)

@@ -31,6 +31,7 @@ from typing import Mapping, Sequence, TextIO
 
 import yaml
 
+from gh_ft.errors import GhFtError
 from gh_ft.files import atomic_write_json, atomic_write_text
 from gh_ft.prompt import SEPARATOR_CANDIDATES, alpaca_token_ids, chat_template, completion_row
 from gh_ft.settings import Settings
@@ -51,7 +52,7 @@ _VAL_LINE = re.compile(r"^\s*(\d+)\s+val\s+([-+0-9.eE]+|nan|inf)\s+([\d.]+)s\s*$
 _RESUME_MARK = re.compile(r"\] mlx resume: from iteration (\d+)")
 
 
-class MlxError(ConfigError):
+class MlxError(ConfigError, GhFtError):
     """The mlx-lm back-end cannot start (bad preset, data it cannot train on exactly)."""
 
 

@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install -q -U pip
 	$(PIP) install -q torch==2.13.0
-	AXOLOTL_DO_NOT_TRACK=1 $(PIP) install -q -e '.[dev,train,gemma]'
+	AXOLOTL_DO_NOT_TRACK=1 $(PIP) install -q -e '.[dev,train,gemma,mlx]'
 	$(PY) -c "import llama_cpp" 2>/dev/null || { \
 	  ls $(LLAMA_WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || { \
 	    echo "building llama-cpp-python (GGML_NATIVE=OFF; about 15 minutes on 2 cores, once)"; \

@@ -175,7 +175,7 @@ class Pipeline:
     @staticmethod
     def _run_artifacts(run: Path) -> dict[str, str]:
         arts = {"run": str(run)}
-        for name, rel in (("axolotl.yml", "axolotl.yml"), ("run.json", "run.json"), ("train.log", "train.log"),
+        for name, rel in (("axolotl.yml", "axolotl.yml"), ("mlx.yml", "mlx.yml"), ("run.json", "run.json"), ("train.log", "train.log"),
                           ("metrics.json", "metrics.json"), ("loss.png", "loss.png"), ("adapter", "output")):
             if (run / rel).exists():
                 arts[name] = str(run / rel)

@@ -43,6 +43,7 @@ DEFAULT_IGNORE = [
 
 LAUNCHERS = ("accelerate", "torchrun", "axolotl", "python")
 EVALUATE_BACKENDS = ("transformers", "llamacpp", "ollama")
+TRAIN_BACKENDS = ("auto", "axolotl", "mlx")
 
 
 class SettingsError(GhFtError, ValueError):
@@ -88,6 +89,8 @@ class TrainSettings:
     launcher_args: list[str] = setting(factory=list, help="Arguments for the launcher.")
     include_docs: bool | None = setting(None, flag="--docs/--no-docs",
                                         help="Also train on docs.jsonl as completion text (default: the preset).")
+    backend: str = setting("auto", choices=TRAIN_BACKENDS,
+                           help="Trainer back-end: axolotl, mlx (mlx-lm) or auto (Apple Silicon: mlx, else axolotl).")
 
 
 @dataclass(frozen=True)

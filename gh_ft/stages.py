@@ -97,11 +97,12 @@ def check_key(settings: Settings) -> str:
 
 
 def train_key(settings: Settings) -> str:
+    from gh_ft.train.backends import backend_key
     from gh_ft.train.config import TEMPLATE_NAME
 
     return fingerprint(files_digest(settings.data_dir, training_files(settings)), sha256_if_file(_preset(settings).path),
                        sha256_if_file(_template(settings, TEMPLATE_NAME)), base_model_fingerprint(base_model(settings)),
-                       settings.train.launcher, settings.train.launcher_args)
+                       settings.train.launcher, settings.train.launcher_args, backend_key(settings))
 
 
 def merge_key(run: Path) -> str:

@@ -9,7 +9,7 @@ from gh_ft.cli.base import _settings, main, setting_options
 
 
 @main.command("run")
-@setting_options("collect.context_dir", "train.preset")
+@setting_options("collect.context_dir", "train.preset", "train.backend")
 @click.option("--force", is_flag=True, help="Run every stage even when its inputs are unchanged.")
 @click.option("--no-ollama", is_flag=True, help="Do not create the model in Ollama even when a server answers.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")

@@ -9,7 +9,7 @@ from gh_ft.cli.base import TRAIN_OPTIONS, _fail, _settings, main, setting_option
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@setting_options(*TRAIN_OPTIONS, "train.launcher", "train.include_docs")
+@setting_options(*TRAIN_OPTIONS, "train.backend", "train.launcher", "train.include_docs")
 @click.option("--resume", "resume_run", help="Resume this run (id or folder) from its last checkpoint.")
 @click.argument("launcher_args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context

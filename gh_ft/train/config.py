@@ -53,7 +53,8 @@ PRESET_DEFAULTS: dict[str, Any] = {
     "save_total_limit": 2, "eval_strategy": "steps", "deepspeed": None, "fsdp_version": None,
     "fsdp_config": None, "extra": {},
 }
-_PRESET_KEYS = {"description", "base_model", "include_docs", "axolotl"}
+# `mlx:` holds an mlx-lm preset's trainer keys (gh_ft/train/backends/mlx_config.py reads them).
+_PRESET_KEYS = {"description", "base_model", "include_docs", "axolotl", "mlx"}
 LORA_KEYS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "lora_target_linear", "lora_model_dir")
 # Keys from other tools that no spelling check can map to Axolotl's.
 KEY_HINTS = {
@@ -89,6 +90,7 @@ class Preset:
     base_model: str
     include_docs: bool
     values: dict[str, Any] = field(default_factory=dict)
+    sections: tuple[str, ...] = ()   # which trainer sections the file has: axolotl, mlx
 
 
 # ---- presets and rendering ------------------------------------------------------------
@@ -123,7 +125,8 @@ def load_preset(name_or_path: str | Path, project_dir: Path | None = None) -> Pr
     if isinstance(values["deepspeed"], str) and not Path(values["deepspeed"]).is_absolute():
         values["deepspeed"] = str((path.parent / values["deepspeed"]).resolve())
     return Preset(path.stem, path, str(data.get("description", "")), str(data["base_model"]),
-                  bool(data.get("include_docs", False)), values)
+                  bool(data.get("include_docs", False)), values,
+                  tuple(k for k in ("axolotl", "mlx") if k in data))
 
 
 def yaml_scalar(value: Any) -> str:

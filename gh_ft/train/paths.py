@@ -16,7 +16,22 @@ class RunPaths:
     root: Path
 
     @property
-    def config(self) -> Path: return self.root / "axolotl.yml"
+    def config(self) -> Path:
+        """The run's trainer config: axolotl.yml, or mlx.yml for an mlx-lm run."""
+        if not (self.root / "axolotl.yml").is_file() and self.mlx_config.is_file():
+            return self.mlx_config
+        return self.root / "axolotl.yml"
+    # mlx-lm runs: its config, its data layout (train/valid/test.jsonl), the model folder it
+    # loads (the base model's files plus a tokenizer with the training prompt as chat template,
+    # or a quantized copy for QLoRA), and its own adapter files (output/ holds the PEFT copy).
+    @property
+    def mlx_config(self) -> Path: return self.root / "mlx.yml"
+    @property
+    def mlx_data(self) -> Path: return self.root / "data"
+    @property
+    def mlx_model(self) -> Path: return self.root / "model"
+    @property
+    def mlx_adapter(self) -> Path: return self.root / "mlx-adapter"
     @property
     def output_dir(self) -> Path: return self.root / "output"
     @property

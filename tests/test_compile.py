@@ -190,13 +190,21 @@ def test_without_mcs_the_ladder_stops_at_the_api_stage_and_says_so(monkeypatch, 
     assert failing.verdict == FAIL and failing.stage == "structure"
 
 
-def test_a_file_the_wrapper_would_change_is_compiled_alone():
-    unit = prepare_unit(3, component("            value = 1.0;", namespace="Grasshopper.Plugin.Tools"))
-    assert unit.alone and wrap_unit(unit) == unit.code
-    plain = prepare_unit(4, component("            value = 1.0;"))
-    wrapped = wrap_unit(plain)
-    assert not plain.alone and wrapped.startswith("namespace GhFtU4 {") and "\n#line 1\n" in wrapped
-    assert "using global::Rhino.Geometry;" in wrapped and "namespace Probe" in wrapped
+def test_files_are_compiled_as_written_and_conflicting_ones_apart():
+    """No wrapper namespace: a file's name lookup is its own; files that declare the same
+    type, or name a type another declares, never share an mcs call."""
+    from gh_ft.judge.compile import _pack
+
+    a = prepare_unit(3, component("            value = 1.0;", namespace="Grasshopper.Plugin.Tools"))
+    assert not a.alone and wrap_unit(a) == a.code
+    b = prepare_unit(4, component("            value = 2.0;"))
+    assert a.conflicts(b)                     # both declare ProbeComponent
+    c = prepare_unit(5, "namespace Other { public class Helper { } }")
+    d = prepare_unit(6, "namespace Other { public class User { Helper h; } }")
+    assert c.conflicts(d) and not c.conflicts(a)
+    batches = _pack([a, b, c, d], 1, 200)
+    assert all(not x.conflicts(y) for batch in batches for x in batch for y in batch if x is not y)
+    assert sorted(len(batch) for batch in batches) == [2, 2]
 
 
 def test_newer_features_are_named_before_compiling():

@@ -52,7 +52,10 @@ def load_context(paths: Iterable[Path | str]) -> list[FileDecls]:
     for p in map(Path, paths):
         for src in sorted(p.rglob("*.cs")) if p.is_dir() else [p]:
             try:
-                decls.append(read_declarations(str(src), decode_text(src.read_bytes())[0]))
+                text = decode_text(src.read_bytes())[0]
+                decl = read_declarations(str(src), text)
+                decl.source = text   # the judge compiles the plugin whole into its context assembly
+                decls.append(decl)
             except (OSError, NotText):
                 continue  # an unreadable file only narrows what the judge can resolve
     return decls

@@ -5,13 +5,20 @@ The traps (issue 4) and how they are met:
     batch: a file is "pass" only when a call that included it finished without errors;
     after a call with errors, the files that have errors are judged by them and taken
     out, and the rest are compiled again, until a call is clean;
-  * same-named classes in different files collide: each file gets its own wrapper
-    namespace (compile_units.py); a file the wrapper would change is compiled alone;
+  * same-named classes in different files collide, and one file could borrow a class
+    another declares: such files go to different calls (compile_units.py); files are
+    compiled as written, so name lookup is the file's own;
   * errors are classed (compile_errors.py): what the reference assembly cannot know,
     C# newer than mcs, and names from outside the file are "unknown", never "fail".
 
-The plugin's own sources (`gh-ft judge --context`) are compiled first into a context
-assembly, so that components deriving from the plugin's base classes compile too.
+The plugin's own sources (`gh-ft judge --context`) are compiled once into a context
+assembly with `[assembly: InternalsVisibleTo("batch")]`, the name of every judged batch's
+assembly, so the judged file sees the plugin as its own code does: `internal` members
+(every Resources.Designer.cs) resolve. The plugin's own copy of a class the batch
+declares is left out of lookup: mcs ignores an imported type that a source file of the
+compilation declares (warning CS0436), so the judged class is the one compiled.
+Framework assemblies real plugins use are referenced when Mono has them
+(FRAMEWORK_EXTRA), and `references` adds DLLs (a plugin's bin/ folder, NuGet packages).
 Without mcs (or System.Drawing) the stage is skipped and says why.
 """
 from __future__ import annotations
@@ -55,9 +62,46 @@ def find_mcs() -> str | None:
     return shutil.which("mcs")
 
 
+BATCH_ASSEMBLY = "batch"   # every judged batch's assembly name, which the context names in InternalsVisibleTo
+# Framework assemblies real plugins reference, beyond the reference assembly's own: used when installed.
+FRAMEWORK_EXTRA = ("System.Windows.Forms.dll", "System.Data.dll", "System.Xml.Linq.dll", "System.Net.Http.dll",
+                   "System.Runtime.Serialization.dll", "System.ComponentModel.DataAnnotations.dll",
+                   "System.Web.Extensions.dll", "System.Numerics.dll")
+_MONO_DIRS = ("/usr/lib/mono/4.5", "/usr/lib/mono/4.5-api", "/usr/local/lib/mono/4.5",
+              "/Library/Frameworks/Mono.framework/Versions/Current/lib/mono/4.5")
+_CLI_GLOBS = ("/usr/lib/cli/Newtonsoft.Json-*/Newtonsoft.Json.dll",)
+
+
+@lru_cache(maxsize=1)
+def framework_extra() -> tuple[str, ...]:
+    """The extra framework assemblies present here (names for Mono's own, paths for the rest)."""
+    import glob
+
+    found = [name for name in FRAMEWORK_EXTRA if any(Path(d, name).is_file() for d in _MONO_DIRS)]
+    for pattern in _CLI_GLOBS:
+        hits = sorted(glob.glob(pattern))
+        if hits:
+            found.append(hits[-1])
+    return tuple(found)
+
+
+def expand_references(references: Sequence[Path | str]) -> list[Path]:
+    """DLL files as given, and every .dll in a given folder (a plugin's bin/)."""
+    out: list[Path] = []
+    for r in references:
+        p = Path(r).resolve()
+        if p.is_dir():
+            out += sorted(q for q in p.rglob("*.dll") if q.is_file())
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise CompileUnavailable(f"reference {r} is neither a DLL nor a folder")
+    return list(dict.fromkeys(out))
+
+
 def _mcs_args(ref: ReferenceAssembly, extra_refs: Sequence[Path], out: str) -> list[str]:
     return ["-target:library", "-langversion:latest", "-warn:0", "-noconfig", f"-out:{out}",
-            *(f"-r:{r}" for r in ref.framework_refs), f"-r:{ref.dll}",
+            *(f"-r:{r}" for r in ref.framework_refs), *(f"-r:{r}" for r in framework_extra()), f"-r:{ref.dll}",
             *(f"-r:{p}" for p in extra_refs)]
 
 
@@ -66,7 +110,8 @@ class Compiler:
     reference assembly and the context assembly of the plugin being judged."""
 
     def __init__(self, mcs: str | None = None, cache_dir: Path | None = None, jobs: int | None = None,
-                 batch_size: int = BATCH_SIZE, progress: Callable[[str], None] | None = None):
+                 batch_size: int = BATCH_SIZE, progress: Callable[[str], None] | None = None,
+                 references: Sequence[Path | str] = ()):
         mcs = mcs or find_mcs()
         if not mcs:
             raise CompileUnavailable(f"mcs not installed ({INSTALL_HINT})")
@@ -76,6 +121,7 @@ class Compiler:
         except RefAssemblyError as e:
             raise CompileUnavailable(f"the reference assembly could not be built: {e}") from None
         self.classifier = ErrorClassifier(load_api_index(), self.ref.limits, _hand_types())
+        self.references = expand_references(references)
         self.jobs = jobs or max(1, min(4, os.cpu_count() or 1))
         self.batch_size = max(1, batch_size)
         self._tmp = Path(tempfile.mkdtemp(prefix="gh-ft-compile-"))
@@ -107,12 +153,14 @@ class Compiler:
         units = [prepare_unit(i, text) for i, text in enumerate(sources)]
         remaining = [u for u in units if not u.features]
         dll = folder / "GhFtContext.dll"
+        (folder / "visible.cs").write_text(
+            f'[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("{BATCH_ASSEMBLY}")]\n', encoding="utf-8")
         while remaining:
             for u in remaining:
                 (folder / u.file_name).write_text(u.code, encoding="utf-8")
             try:
-                rc, output = run_mcs(self.mcs, _mcs_args(self.ref, [], dll.name) + [u.file_name for u in remaining],
-                                     folder, MCS_TIMEOUT_S)
+                rc, output = run_mcs(self.mcs, _mcs_args(self.ref, self.references, dll.name) + ["visible.cs"]
+                                     + [u.file_name for u in remaining], folder, MCS_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 remaining = []
                 break
@@ -146,7 +194,7 @@ class Compiler:
         alone = [[u] for u in units if u.alone]
         shared = [u for u in units if not u.alone]
         count = max(min(self.jobs, len(shared) // 20 or 1), -(-len(shared) // self.batch_size)) if shared else 0
-        batches = alone + [shared[i::count] for i in range(count)]
+        batches = alone + _pack(shared, count, self.batch_size)
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             for done in pool.map(self._compile_batch, batches):
                 for index, result in done:
@@ -156,14 +204,14 @@ class Compiler:
     def _compile_batch(self, units: list[Unit]) -> list[tuple[int, CompileResult]]:
         folder = Path(tempfile.mkdtemp(prefix="batch-", dir=self._tmp))
         _, context_dll, context_ns = self._context or ("", None, set())
-        extra = [context_dll] if context_dll is not None else []
+        extra = [*self.references, *([context_dll] if context_dll is not None else [])]
         for u in units:
             (folder / u.file_name).write_text(wrap_unit(u, context_ns), encoding="utf-8")
         out: list[tuple[int, CompileResult]] = []
         remaining = list(units)
         while remaining:
             try:
-                rc, output = run_mcs(self.mcs, _mcs_args(self.ref, extra, "batch.dll") +
+                rc, output = run_mcs(self.mcs, _mcs_args(self.ref, extra, f"{BATCH_ASSEMBLY}.dll") +
                                      [u.file_name for u in remaining], folder, MCS_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 out += [(u.index, CompileResult(UNKNOWN, [f"compile: mcs took over {MCS_TIMEOUT_S} s"]))
@@ -190,6 +238,7 @@ class Compiler:
 
     def _judge_errors(self, unit: Unit, errors: list) -> CompileResult:
         judged = [self.classifier.classify(e, unit) for e in errors]
+        judged = knock_on(errors, judged)
         fails = [j for j in judged if j.fail]
         if fails:
             reasons = [j.text for j in fails[:MAX_REASONS]]
@@ -202,6 +251,33 @@ class Compiler:
         return CompileResult(UNKNOWN, reasons)
 
 
+def knock_on(errors: list, judged: list) -> list:
+    """After an error that is not certain (a type nobody here defines), mcs reports errors
+    that follow from it (KNOCK_ON codes: the local whose type failed is then "used before it
+    is declared"); those are not certain either."""
+    from gh_ft.judge.compile_errors import KNOCK_ON, Judged
+
+    if all(j.fail for j in judged):
+        return judged
+    return [Judged("knock-on", False, f"{j.text.split(': ', 1)[-1]} (follows from an error that is not certain)")
+            if j.fail and e.code in KNOCK_ON else j for e, j in zip(errors, judged)]
+
+
+def _pack(units: list[Unit], count: int, size: int) -> list[list[Unit]]:
+    """`count` batches (more where files conflict or a batch is full), round-robin, no two
+    conflicting files (compile_units.Unit.conflicts) in one batch."""
+    batches: list[list[Unit]] = [[] for _ in range(max(count, 1))]
+    for i, u in enumerate(units):
+        start = i % len(batches)
+        order = batches[start:] + batches[:start]
+        home = next((b for b in order if len(b) < size and not any(u.conflicts(v) for v in b)), None)
+        if home is None:
+            home = []
+            batches.append(home)
+        home.append(u)
+    return [b for b in batches if b]
+
+
 @lru_cache(maxsize=1)
 def _hand_types():
     return read_hand_types(HAND_PATH.read_text(encoding="utf-8"))
@@ -211,6 +287,9 @@ def context_sources(files: Sequence) -> list[str]:
     """C# text of the plugin's context files (FileDecls): usings, namespace, classes."""
     out = []
     for f in files:
+        if getattr(f, "source", ""):
+            out.append(f.source)   # the whole file: enums, interfaces, delegates, assembly attributes
+            continue
         tops = [c for c in f.classes if not c.outer]
         if not tops:
             continue

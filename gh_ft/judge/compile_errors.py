@@ -36,6 +36,8 @@ NEWER_CSHARP = {f"CS{c}" for c in (
     "1032 1033 1034 1035 1036 1037 1038 1039 1040 1041 1043 1044 1055 1056 1057 1513 1514 1519 1525 1526 1552 "
     "1553 1597 1644 1646 1733 8025 0589 0230 0173 0100 8124").split()}
 _MISSING = {"CS0117", "CS1061"}
+# Errors mcs reports as a consequence of an earlier one in the same file (compile.knock_on).
+KNOCK_ON = {"CS0841", "CS0165", "CS0818", "CS0815", "CS0019", "CS0023", "CS1061", "CS0120"}
 _TYPE_ERRORS = {f"CS{c}" for c in (
     "1502 1503 0029 0266 0019 0023 0030 0172 1501 1729 1620 1615 1510 0121 1660 1662 1661 1593 1594 0428 0119 "
     "0118 0131 0021 1579 0154 0411 0452 0453 0311 0310 0314 0315 0037 0031 0221 0664 1674 0122 1540 0144 1955 "
@@ -293,7 +295,9 @@ class ErrorClassifier:
                 why = None
                 if count is not None and count > self.limits.most_args(member, member_owner) and \
                         not set("sd") & set(flags):
-                    return Judged("type error", True, f"type error at {where}: {full_msg}")  # more than any overload
+                    # more arguments than any overload the stubs list; the stubs leave out obsolete overloads
+                    return Judged("reference limit", False, f"{where}: {full_msg} (more arguments than any "
+                                                            "overload the stubs list; they omit obsolete ones)")
                 if "d" in flags:
                     why = "some of its overloads are left out of the reference assembly"
                 elif "o" in flags and (refout or code in ("CS1620", "CS1615", "CS1510", "CS1501", "CS1729")):
@@ -307,7 +311,8 @@ class ErrorClassifier:
                 if why:
                     return Judged("reference limit", False, f"{where}: {full_msg} ({why})")
             return Judged("type error", True, f"type error at {where}: {full_msg}")
-        sdk_involved = any(_is_sdk(n) for n in names) or any(_is_sdk(t) for t in types)
+        sdk_involved = any(_is_sdk(n) for n in names) or any(_is_sdk(t) for t in types) \
+            or _inferred_from_sdk(unit, e.line)
         if sdk_involved:
             if code in _SDK_UNSURE:
                 return Judged("reference limit", False, f"{where}: {full_msg} (the stubs omit interfaces, operators "
@@ -317,6 +322,21 @@ class ErrorClassifier:
                 return Judged("reference limit", False, f"{where}: {full_msg} (the stubs omit the interfaces SDK "
                                                         "types implement)")
         return Judged("type error", True, f"type error at {where}: {full_msg}")
+
+
+_VAR_DECL_RE = r"\bvar\s+{name}\s*=\s*[^;]*\b(doc|Rhino|Grasshopper|GH_\w*)\b|\bvar\s+{name}\s*=\s*\w+\.\w+"
+
+
+def _inferred_from_sdk(unit: Unit, line: int) -> bool:
+    """The error's line uses a `var` local whose type mcs inferred from a member call: its
+    type is the stubs' approximation (a collection type, an interface left out)."""
+    lines = unit.code.splitlines()
+    if not 0 < line <= len(lines):
+        return False
+    for name in set(re.findall(r"\b[a-z_]\w*\b", lines[line - 1])):
+        if re.search(_VAR_DECL_RE.format(name=re.escape(name)), unit.code):
+            return True
+    return False
 
 
 def _numeric_pair(types: list[str]) -> bool:

@@ -82,7 +82,9 @@ def read_plugin(folder: Path) -> list[FileDecls]:
             text = decode_text(src.read_bytes())[0]
         except (OSError, NotText):
             continue
-        files.append(read_declarations(str(src.relative_to(folder)), text))
+        decls = read_declarations(str(src.relative_to(folder)), text)
+        decls.source = text   # the judge compiles the plugin whole into its context assembly
+        files.append(decls)
     return files
 
 

@@ -2,9 +2,10 @@
 
 The traps (issue 4) and how they are met:
   * one declaration-level error makes mcs stop before it checks any method body of the
-    batch: a file is "pass" only when a call that included it finished without errors;
-    after a call with errors, the files that have errors are judged by them and taken
-    out, and the rest are compiled again, until a call is clean;
+    batch: a file is "pass" only when a call that included it finished without errors,
+    or reported an error inside a method body (mcs then checked every body); otherwise
+    the files that have errors are judged by them and taken out, and the rest are
+    compiled again;
   * same-named classes in different files collide, and one file could borrow a class
     another declares: such files go to different calls (compile_units.py); files are
     compiled as written, so name lookup is the file's own;
@@ -45,7 +46,7 @@ BATCH_SIZE = 200        # most files per mcs call: a call costs ~0.25 s of mono 
                         # per file, so batches are large; a failing file makes its batch compile again
 MAX_REASONS = 6
 MCS_TIMEOUT_S = 300
-INSTALL_HINT = "apt-get install mono-mcs libmono-system-drawing4.0-cil"
+INSTALL_HINT = "apt-get install mono-mcs libmono-system-drawing4.0-cil libmono-system-windows-forms4.0-cil"
 
 
 @dataclass
@@ -64,7 +65,7 @@ def find_mcs() -> str | None:
 
 BATCH_ASSEMBLY = "batch"   # every judged batch's assembly name, which the context names in InternalsVisibleTo
 # Framework assemblies real plugins reference, beyond the reference assembly's own: used when installed.
-FRAMEWORK_EXTRA = ("System.Windows.Forms.dll", "System.Data.dll", "System.Xml.Linq.dll", "System.Net.Http.dll",
+FRAMEWORK_EXTRA = ("System.Data.dll", "System.Xml.Linq.dll", "System.Net.Http.dll",
                    "System.Runtime.Serialization.dll", "System.ComponentModel.DataAnnotations.dll",
                    "System.Web.Extensions.dll", "System.Numerics.dll")
 _MONO_DIRS = ("/usr/lib/mono/4.5", "/usr/lib/mono/4.5-api", "/usr/local/lib/mono/4.5",
@@ -233,6 +234,11 @@ class Compiler:
             for u in failing:
                 out.append((u.index, self._judge_errors(u, by_file[u.file_name])))
             remaining = [u for u in remaining if u.file_name not in by_file]
+            if any(u.in_body(e.line) for u in failing for e in by_file[u.file_name]):
+                # An error inside a method body: mcs reached the bodies, and checks them all in
+                # that phase, so the files without errors were checked through: no second call.
+                out += [(u.index, CompileResult(PASS, [])) for u in remaining]
+                break
         shutil.rmtree(folder, ignore_errors=True)
         return out
 

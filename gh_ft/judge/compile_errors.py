@@ -44,7 +44,9 @@ _TYPE_ERRORS = {f"CS{c}" for c in (
     "0123 0407 0165").split()}
 # With the SDK involved, these can come from what the stubs omit (interfaces, operators,
 # indexers, enumerators, protected members, struct-ness, generic constraints).
-_SDK_UNSURE = {f"CS{c}" for c in "0021 1579 0122 1540 0453 0311 0314 0315 0452 0310 1674 0030 1660 0037 0411 0121".split()}
+_SDK_UNSURE = {f"CS{c}" for c in "0021 1579 0122 1540 0453 0311 0314 0315 0452 0310 1674 0030 1660 0037 0411 0121 "
+                                 "0123".split()}   # 0123: the stubs erase generic delegates (EventHandler<T>)
+_INTERFACE_TARGET_RE = re.compile(r"cannot convert `([\w.]+)' expression to type `((?:[\w]+\.)*I[A-Z]\w*)'")
 
 
 @dataclass
@@ -288,6 +290,10 @@ class ErrorClassifier:
         if member is not None and sdk_member and (member_owner is not None or member in self.limits.flags
                                                   or member in self.limits.max_args):
             exact = member_owner is not None and self._hand_exact(f"{member_owner}.{member}")
+            conv = _INTERFACE_TARGET_RE.search(" ".join(r.message for r in e.related))
+            if conv and _is_sdk(conv.group(1)) and _is_sdk(conv.group(2)):
+                return Judged("reference limit", False, f"{where}: {full_msg} (the stubs omit the interfaces SDK "
+                                                        "types implement)")
             if not exact:
                 flags = self.limits.flag(member, member_owner)
                 refout = bool(re.search(r"\b(out|ref)\b", " ".join(r.message for r in e.related)))

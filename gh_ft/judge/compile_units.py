@@ -128,6 +128,10 @@ class Unit:
     global_edits: list[int] = field(default_factory=list)   # unused since files are no longer wrapped
     words: frozenset[str] = frozenset()          # every identifier-like word of the code
     declared_types: frozenset[str] = frozenset()  # simple names of the types the file declares
+    body_lines: tuple[tuple[int, int], ...] = ()  # 1-based lines strictly inside member bodies
+
+    def in_body(self, line: int) -> bool:
+        return any(a < line < b for a, b in self.body_lines)
 
     def conflicts(self, other: "Unit") -> bool:
         """Whether the two files must not share an mcs call."""
@@ -188,10 +192,29 @@ def prepare_unit(index: int, code: str, tree: tree_sitter.Tree | None = None) ->
     declared_types = {c.name for c in classes if c.name}
     declared_types |= {_text(n.child_by_field_name("name")) for n in _walk_types(tree.root_node)}
     return Unit(index, code, sorted(set(features)), alone, "", using_texts, declared, classes, edits,
-                frozenset(_WORD_RE.findall(code)), frozenset(d for d in declared_types if d))
+                frozenset(_WORD_RE.findall(code)), frozenset(d for d in declared_types if d),
+                tuple(_body_lines(tree.root_node)))
 
 
 _WORD_RE = re.compile(r"[A-Za-z_]\w*")
+
+
+_MEMBERS_WITH_BODIES = ("method_declaration", "constructor_declaration", "accessor_declaration",
+                        "operator_declaration", "destructor_declaration", "conversion_operator_declaration")
+
+
+def _body_lines(root: tree_sitter.Node) -> list[tuple[int, int]]:
+    out = []
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.type in _MEMBERS_WITH_BODIES:
+            body = n.child_by_field_name("body")
+            if body is not None and body.type == "block":
+                out.append((body.start_point[0] + 1, body.end_point[0] + 1))
+            continue
+        stack.extend(n.named_children)
+    return out
 
 
 def _walk_types(root: tree_sitter.Node):

@@ -238,6 +238,17 @@ namespace Grasshopper.Kernel
         protected void SetValue(string name, object value) { }
         protected void DestroyIconCache() { }
         protected IGH_Attributes m_attributes;
+        // Context menus (Windows Forms, which the Python stubs cannot type).
+        public virtual bool AppendMenuItems(global::System.Windows.Forms.ToolStripDropDown menu) { throw null; }
+        public virtual void AppendAdditionalMenuItems(global::System.Windows.Forms.ToolStripDropDown menu) { }
+        public static global::System.Windows.Forms.ToolStripMenuItem Menu_AppendItem(global::System.Windows.Forms.ToolStrip menu, string text) { throw null; }
+        public static global::System.Windows.Forms.ToolStripMenuItem Menu_AppendItem(global::System.Windows.Forms.ToolStrip menu, string text, global::System.EventHandler click) { throw null; }
+        public static global::System.Windows.Forms.ToolStripMenuItem Menu_AppendItem(global::System.Windows.Forms.ToolStrip menu, string text, global::System.EventHandler click, bool enabled) { throw null; }
+        public static global::System.Windows.Forms.ToolStripMenuItem Menu_AppendItem(global::System.Windows.Forms.ToolStrip menu, string text, global::System.EventHandler click, bool enabled, bool @checked) { throw null; }
+        public static global::System.Windows.Forms.ToolStripMenuItem Menu_AppendItem(global::System.Windows.Forms.ToolStrip menu, string text, global::System.EventHandler click, global::System.Drawing.Image icon) { throw null; }
+        public static global::System.Windows.Forms.ToolStripMenuItem Menu_AppendItem(global::System.Windows.Forms.ToolStrip menu, string text, global::System.EventHandler click, global::System.Drawing.Image icon, object tag) { throw null; }
+        public static global::System.Windows.Forms.ToolStripMenuItem Menu_AppendItem(global::System.Windows.Forms.ToolStrip menu, string text, global::System.EventHandler click, global::System.Drawing.Image icon, bool enabled, bool @checked) { throw null; }
+        public static global::System.Windows.Forms.ToolStripSeparator Menu_AppendSeparator(global::System.Windows.Forms.ToolStrip menu) { throw null; }
     }
 
     public partial class GH_ActiveObject
@@ -262,6 +273,8 @@ namespace Grasshopper.Kernel
         protected virtual string HelpDescription { get { throw null; } }
         protected virtual void GenerateDefaultHTML() { }
         protected static double DocumentTolerance() { throw null; }
+        public override void AppendAdditionalMenuItems(global::System.Windows.Forms.ToolStripDropDown menu) { }
+        protected virtual void AppendAdditionalComponentMenuItems(global::System.Windows.Forms.ToolStripDropDown menu) { }
         protected static double DocumentAngleTolerance() { throw null; }
 
         public class GH_ParamManager

@@ -108,9 +108,12 @@ def main() -> None:
     if args.mutants:
         from gh_ft.judge.mutants import make_mutants
 
-        mutants = [(u, m) for u in units for m in make_mutants(u.code)]
+        mutants, judged = [], []
         t0 = time.perf_counter()
-        judged = judge_many([m.code for _, m in mutants], compile=compile_)
+        for plugin in corpus.plugins:  # judged with their own plugin as context, as the real ones
+            mine = [(u, m) for u in units if u.plugin == plugin.name for m in make_mutants(u.code)]
+            judged += judge_many([m.code for _, m in mine], context=plugin.context, compile=compile_)
+            mutants += mine
         seconds = time.perf_counter() - t0
         caught = sum(j.verdict == FAIL for j in judged)
         at_stage = Counter()

@@ -46,6 +46,10 @@ def _summary(label: str, judged, units, seconds: float, out: dict, show_failures
     print(f"   SDK-only components: pass {only_pass}/{len(only)}"
           f" = {only_pass / max(len(only), 1):.1%}, not failed "
           f"{sum(j.verdict != FAIL for j in only)}/{len(only)}")
+    strict = [j for j, u in zip(judged, units) if u.sdk_only_strict]
+    strict_pass = sum(j.verdict == PASS for j in strict)
+    print(f"   SDK-only, naming no library in the code either: pass {strict_pass}/{len(strict)}"
+          f" = {strict_pass / max(len(strict), 1):.1%}")
     for stage, counts in per_stage.items():
         print(f"   {stage:10s} {dict(counts)}")
     failures = [(u, j) for u, j in zip(units, judged) if j.verdict == FAIL]
@@ -62,6 +66,7 @@ def _summary(label: str, judged, units, seconds: float, out: dict, show_failures
         print(f"   unknown x{count}: {reason}")
     out[label] = {"components": n, "seconds": round(seconds, 3), "verdicts": dict(verdicts),
                   "not_failed": not_failed, "sdk_only": len(only), "sdk_only_pass": only_pass,
+                  "sdk_only_strict": len(strict), "sdk_only_strict_pass": strict_pass,
                   "stages": {k: dict(v) for k, v in per_stage.items()},
                   "failures": [{"component": u.key, "stage": j.stage, "reasons": j.reasons} for u, j in failures]}
 

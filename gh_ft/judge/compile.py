@@ -12,8 +12,8 @@ The traps (issue 4) and how they are met:
   * errors are classed (compile_errors.py): what the reference assembly cannot know,
     C# newer than mcs, and names from outside the file are "unknown", never "fail".
 
-The plugin's own sources (`gh-ft judge --context`) are compiled once into a context
-assembly with `[assembly: InternalsVisibleTo("batch")]`, the name of every judged batch's
+The plugin's own sources (`gh-ft judge --context`), declarations only (bodies become
+`throw null`, context_asm.py), are compiled once into a context assembly with `[assembly: InternalsVisibleTo("batch")]`, the name of every judged batch's
 assembly, so the judged file sees the plugin as its own code does: `internal` members
 (every Resources.Designer.cs) resolve. The plugin's own copy of a class the batch
 declares is left out of lookup: mcs ignores an imported type that a source file of the
@@ -38,6 +38,7 @@ from typing import Callable, Sequence
 from gh_ft.judge.api_index import load_api_index
 from gh_ft.judge.compile_errors import ErrorClassifier, parse_mcs_output
 from gh_ft.judge.compile_units import Unit, prepare_unit, wrap_unit
+from gh_ft.judge.context_asm import remove_at_lines, strip_bodies, touched_types
 from gh_ft.judge.refasm import HAND_PATH, ReferenceAssembly, RefAssemblyError, reference_assembly, run_mcs
 from gh_ft.judge.refasm_hand import read_hand_types
 
@@ -45,6 +46,7 @@ PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 BATCH_SIZE = 200        # most files per mcs call: a call costs ~0.25 s of mono start-up plus ~1 ms
                         # per file, so batches are large; a failing file makes its batch compile again
 MAX_REASONS = 6
+CONTEXT_ROUNDS = 12     # calls to build the context assembly, each taking out what mcs rejected
 MCS_TIMEOUT_S = 300
 INSTALL_HINT = "apt-get install mono-mcs libmono-system-drawing4.0-cil libmono-system-windows-forms4.0-cil"
 
@@ -140,8 +142,8 @@ class Compiler:
     # ---- the plugin's context ---------------------------------------------------
 
     def set_context(self, sources: Sequence[str]) -> None:
-        """Compile the plugin's other sources into a context assembly (files mcs rejects are
-        left out, round by round, as in the judged batches)."""
+        """Compile the plugin's sources, declarations only (context_asm.py), into a context
+        assembly; what mcs rejects is taken out declaration by declaration, round by round."""
         key = hashlib.sha256("\0".join(sources).encode()).hexdigest()[:16]
         if self._context is not None and self._context[0] == key:
             return
@@ -151,31 +153,51 @@ class Compiler:
             return
         folder = self._tmp / f"context-{key}"
         folder.mkdir(parents=True, exist_ok=True)
-        units = [prepare_unit(i, text) for i, text in enumerate(sources)]
-        remaining = [u for u in units if not u.features]
+        texts: dict[int, str] = {}
+        for i, text in enumerate(sources):
+            stripped = strip_bodies(text)
+            if not prepare_unit(i, stripped).features:
+                texts[i] = stripped
         dll = folder / "GhFtContext.dll"
         (folder / "visible.cs").write_text(
             f'[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("{BATCH_ASSEMBLY}")]\n', encoding="utf-8")
-        while remaining:
-            for u in remaining:
-                (folder / u.file_name).write_text(u.code, encoding="utf-8")
+        names = {i: f"c{i:05d}.cs" for i in texts}
+        built = False
+        trimmed: set[str] = set()   # the plugin's types that lost a declaration (or the file) here
+        for _ in range(CONTEXT_ROUNDS):
+            if not texts:
+                break
+            for i, text in texts.items():
+                (folder / names[i]).write_text(text, encoding="utf-8")
             try:
                 rc, output = run_mcs(self.mcs, _mcs_args(self.ref, self.references, dll.name) + ["visible.cs"]
-                                     + [u.file_name for u in remaining], folder, MCS_TIMEOUT_S)
+                                     + [names[i] for i in sorted(texts)], folder, MCS_TIMEOUT_S)
             except subprocess.TimeoutExpired:
-                remaining = []
                 break
             if rc == 0:
+                built = True
                 break
             errors, _ = parse_mcs_output(output)
-            bad = {e.file for e in errors}
-            if not any(u.file_name in bad for u in remaining):
-                remaining = []  # mcs fails without pointing at a context file: no context assembly
-                break
-            remaining = [u for u in remaining if u.file_name not in bad]
-        self.classifier.context_classes = {c.name: c for u in remaining for c in u.classes}
-        if remaining:
-            namespaces = set().union(*(u.declared_namespaces for u in remaining))
+            lines: dict[str, set[int]] = {}
+            for e in errors:
+                lines.setdefault(e.file, set()).add(e.line)
+            by_name = {name: i for i, name in names.items() if i in texts}
+            hit = [by_name[f] for f in lines if f in by_name]
+            if not hit:
+                break  # mcs fails without pointing at a context file: no context assembly
+            for i in hit:
+                smaller = remove_at_lines(texts[i], lines[names[i]])
+                if smaller is None or smaller == texts[i]:
+                    trimmed |= prepare_unit(i, texts[i]).declared_types
+                    del texts[i]
+                else:
+                    trimmed |= touched_types(texts[i], lines[names[i]])
+                    texts[i] = smaller
+        units = [prepare_unit(i, texts[i]) for i in sorted(texts)] if built else []
+        self.classifier.context_classes = {c.name: c for u in units for c in u.classes}
+        self.classifier.context_trimmed = trimmed if built else set()
+        if units:
+            namespaces = set().union(*(u.declared_namespaces for u in units))
             self._context = (key, dll, namespaces)
         else:
             self._context = (key, None, set())

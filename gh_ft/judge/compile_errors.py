@@ -98,6 +98,7 @@ class ErrorClassifier:
         self.limits = limits
         self.hand = hand
         self.context_classes: dict[str, object] = {}   # the plugin's other classes (context assembly), by name
+        self.context_trimmed: set[str] = set()         # the plugin's types that lost declarations mcs rejected
 
     # ---- the entry point --------------------------------------------------------
 
@@ -108,6 +109,14 @@ class ErrorClassifier:
         names = [unit.strip(n) for n in _QUOTED_RE.findall(e.message)]
         where = f"line {e.line}"
         code = e.code
+        trimmed = sorted({n.rsplit(".", 1)[-1].split("(")[0] for n in names} & self.context_trimmed) \
+            if self.context_trimmed else []
+        if not trimmed and self.context_trimmed:
+            owners = {part for n in names for part in n.split("(")[0].split(".")}
+            trimmed = sorted(owners & self.context_trimmed)
+        if trimmed:
+            return Judged("unresolved", False, f"{where}: {msg} (the plugin's {trimmed[0]} lost declarations that "
+                                               "need a library not given: see --reference)")
         if code in NEWER_CSHARP or (code == "CS0815" and "lambda" in msg):
             return Judged("newer C#", False, f"{where}: mcs cannot compile this ({code}: {msg}); "
                                              "the code may use C# newer than mcs understands (7.x)")

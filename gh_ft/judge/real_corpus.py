@@ -10,6 +10,7 @@ name only System, the SDK and the plugin's own namespaces.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,12 @@ class RealUnit:
     code: str
     sdk_only: bool
     component: Component
+    foreign_roots: frozenset[str] = frozenset()   # library namespaces the code names without a using
+
+    @property
+    def sdk_only_strict(self) -> bool:
+        """SDK-only by its usings, and naming no library namespace in its code either."""
+        return self.sdk_only and not self.foreign_roots
 
     @property
     def key(self) -> str:
@@ -75,6 +82,21 @@ def sdk_only(usings: list[str], own_namespaces: set[str]) -> bool:
     return True
 
 
+_DOTTED_RE = re.compile(r"(?<![\w.])([A-Z]\w*)\.([A-Z]\w*)\.[A-Z]\w*")
+
+
+def foreign_roots(code: str, own_namespaces: set[str], imported_roots: set[str]) -> frozenset[str]:
+    """Library namespaces the code names in full (`OSGeo.OSR.SpatialReference`): roots of
+    dotted paths that the plugin imports with a `using` somewhere, other than System, the
+    SDK and its own namespaces."""
+    from gh_ft.csharp.lexer import mask_non_code
+
+    roots = {m.group(1) for m in _DOTTED_RE.finditer(mask_non_code(code))}
+    own_roots = {ns.split(".")[0] for ns in own_namespaces}
+    return frozenset(r for r in roots & imported_roots if r not in SDK_NAMESPACE_ROOTS and r not in own_roots
+                     and r != "Microsoft")
+
+
 def read_plugin(folder: Path) -> list[FileDecls]:
     files = []
     for src in sorted(folder.rglob("*.cs")):
@@ -99,6 +121,7 @@ def load_real_corpus(root: Path) -> RealCorpus:
         namespaces |= {".".join(ns.split(".")[:i]) for ns in namespaces for i in range(1, ns.count(".") + 1)}
         plugins.append(RealPlugin(folder, files, namespaces))
         found = {(c.file.path, c.decl.name): c for c in find_components(files)}
+        imported = {_using_target(u).split(".")[0] for f in files for u in f.usings}
         for row in (r for r in truth if r["folder"] == folder):
             if row["abstract"]:
                 continue
@@ -107,8 +130,9 @@ def load_real_corpus(root: Path) -> RealCorpus:
             (whole if ok else missed).append(row)
             if comp is None:
                 continue
-            units.append(RealUnit(folder, row["path"], row["name"], component_unit(comp),
-                                  sdk_only(comp.file.usings, namespaces), comp))
+            code = component_unit(comp)
+            units.append(RealUnit(folder, row["path"], row["name"], code, sdk_only(comp.file.usings, namespaces),
+                                  comp, foreign_roots(code, namespaces, imported)))
     return RealCorpus(plugins, units, truth, whole, missed)
 
 

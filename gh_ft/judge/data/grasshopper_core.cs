@@ -792,3 +792,40 @@ namespace Grasshopper.Kernel.Parameters
     public partial class Param_PointCloud : GH_PersistentGeometryParam<GH_PointCloud> { }
     public partial class Param_Geometry : GH_PersistentParam<IGH_GeometricGoo> { }
 }
+
+// RhinoCommon members the stubs get wrong: generic delegates erased (EventHandler<T>),
+// arrays returned as sequences, ref parameters placed as extra outputs, obsolete overloads left out.
+namespace Rhino.Geometry
+{
+    public partial class RTree
+    {
+        public bool Search(BoundingBox box, global::System.EventHandler<RTreeEventArgs> callback) { throw null; }
+        public bool Search(BoundingBox box, global::System.EventHandler<RTreeEventArgs> callback, object tag) { throw null; }
+        public bool Search(Sphere sphere, global::System.EventHandler<RTreeEventArgs> callback) { throw null; }
+        public bool Search(Sphere sphere, global::System.EventHandler<RTreeEventArgs> callback, object tag) { throw null; }
+    }
+}
+
+namespace Rhino.DocObjects.Tables
+{
+    public partial class ViewTable
+    {
+        public global::Rhino.Display.RhinoView[] GetViewList(bool includeStandardViews, bool includePageViews) { throw null; }
+        public global::Rhino.Display.RhinoView[] GetViewList(global::Rhino.Display.ViewTypeFilter filter) { throw null; }
+    }
+
+    public partial class InstanceDefinitionTable
+    {
+        public global::Rhino.DocObjects.InstanceDefinition[] GetList(bool ignoreDeleted) { throw null; }
+    }
+}
+
+namespace Grasshopper.Kernel.Geometry.Delaunay
+{
+    public partial class Solver
+    {
+        public static global::Rhino.Geometry.Mesh Solve_Mesh(global::Grasshopper.Kernel.Geometry.Node2List nodes, double jitter_amount, ref global::System.Collections.Generic.List<Face> faces) { throw null; }
+        public static global::System.Collections.Generic.List<Face> Solve_Faces(global::Grasshopper.Kernel.Geometry.Node2List nodes, double jitter_amount) { throw null; }
+        public static global::System.Collections.Generic.List<Edge> Solve_Edges(global::Grasshopper.Kernel.Geometry.Node2List nodes, double jitter_amount) { throw null; }
+    }
+}

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import tree_sitter
 
+from gh_ft.csharp.lexer import mask_non_code
 from gh_ft.csharp.parse import parse_tree
 
 WRAP_PREFIX = "GhFtU"
@@ -189,10 +190,9 @@ def prepare_unit(index: int, code: str, tree: tree_sitter.Tree | None = None) ->
     using_texts = [_using_text(n) for n in usings]
     for c in classes:
         c.usings = tuple(using_texts)
-    declared_types = {c.name for c in classes if c.name}
-    declared_types |= {_text(n.child_by_field_name("name")) for n in _walk_types(tree.root_node)}
+    declared_types = {_text(n.child_by_field_name("name")) for n in _walk_types(tree.root_node)}
     return Unit(index, code, sorted(set(features)), alone, "", using_texts, declared, classes, edits,
-                frozenset(_WORD_RE.findall(code)), frozenset(d for d in declared_types if d),
+                frozenset(_WORD_RE.findall(mask_non_code(code))), frozenset(d for d in declared_types if d),
                 tuple(_body_lines(tree.root_node)))
 
 
@@ -221,10 +221,12 @@ def _walk_types(root: tree_sitter.Node):
     stack = [root]
     while stack:
         n = stack.pop()
-        if n.type in ("enum_declaration", "delegate_declaration", "record_declaration"):
+        # Types at namespace level only: a nested type is named through its outer one.
+        if n.type in ("enum_declaration", "delegate_declaration", "record_declaration", "class_declaration",
+                      "struct_declaration", "interface_declaration"):
             yield n
-        if n.type in ("compilation_unit", "namespace_declaration", "declaration_list", "class_declaration",
-                      "struct_declaration", "file_scoped_namespace_declaration"):
+        elif n.type in ("compilation_unit", "namespace_declaration", "declaration_list",
+                        "file_scoped_namespace_declaration"):
             stack.extend(n.named_children)
 
 

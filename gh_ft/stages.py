@@ -140,7 +140,8 @@ def evaluate_step(settings: Settings, ref: ModelRef, out_dir: Path, echo: Echo) 
     finally:
         backend.close()
     final = report["stages"][-1]
-    scores = Scores(report["aggregates"]["pass_rate"][final], loss.mean, len(tasks))
+    scores = Scores(report["aggregates"]["pass_rate"][final], loss.mean, len(tasks),
+                    report["aggregates"].get("spec_match_rate"))
     report["gate"] = {"stage": final, **scores.to_dict(), "loss": loss.to_dict()}
     write_reports(report, out_dir)
     return scores

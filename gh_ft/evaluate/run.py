@@ -19,7 +19,8 @@ from gh_ft.csharp.declarations import FileDecls, read_declarations
 from gh_ft.files import atomic_write_json, atomic_write_text, read_jsonl
 from gh_ft.prompt import render_prompt
 from gh_ft.evaluate import metrics
-from gh_ft.judge.ladder import judge, judge_many
+from gh_ft.judge.spec import compare_spec, spec_of
+from gh_ft.judge.ladder import FAIL, StageResult, extract_code, judge, judge_many
 
 Progress = Callable[[str], None]
 SHORT = 100  # characters of an instruction shown in tables
@@ -92,17 +93,28 @@ def run_model(backend: Backend, tasks: Sequence[dict], *, n: int, temperature: f
     flat = [(task, g) for task, gens in zip(tasks, generations, strict=True) for g in gens]
     # All answers in one judge_many call: the compile stage shares mcs calls between them.
     verdicts = iter(judge_many([g.text for _, g in flat], context=context))
-    samples = [[judge_sample(g.text, g.tokens, g.seconds, task["reference"], context, next(verdicts)) for g in gens]
-               for task, gens in zip(tasks, generations, strict=True)]
+    specs = [spec_of(extract_code(t["reference"]), context) for t in tasks]
+    samples = [[judge_sample(g.text, g.tokens, g.seconds, task["reference"], context, next(verdicts), spec)
+                for g in gens]
+               for task, gens, spec in zip(tasks, generations, specs, strict=True)]
     return {"info": backend_info(backend), "elapsed_s": elapsed, "samples": samples}
 
 
 def judge_sample(text: str, tokens: int, seconds: float, reference: str, context: Sequence[FileDecls],
-                 judgement=None) -> dict:
+                 judgement=None, spec: dict | None = None) -> dict:
+    """One answer's row. With the task's `spec` (its reference's metadata), the `spec`
+    stage follows the ladder when the ladder did not fail: a component that compiles but
+    ignores what was asked is not a success; the field match rate is kept either way."""
     j = judgement if judgement is not None else judge(text, context=context)
+    row: dict = {}
+    if spec is not None:
+        result = compare_spec(j.code, spec, context)
+        row["spec"] = result.to_dict()
+        if j.verdict != FAIL:
+            j.stages.append(StageResult("spec", result.verdict, result.reasons))
     return {"text": text, "code": j.code, "tokens": tokens, "seconds": seconds,
             "tokens_per_second": tokens / seconds if seconds > 0 else 0.0,
-            "chrf": metrics.chrf(text, reference), **j.to_dict()}
+            "chrf": metrics.chrf(text, reference), **j.to_dict(), **row}
 
 
 # ---------------------------------------------------------------- the report dict (pure)
@@ -123,9 +135,14 @@ def _task_view(samples: list[dict], stage: str) -> dict:
 
 
 def aggregate(samples: Sequence[Sequence[dict]], ks: Sequence[int], stages: Sequence[str]) -> dict:
-    return metrics.summarize([[s["stages"] for s in ss] for ss in samples], [ss[0]["chrf"] for ss in samples],
-                             [s["tokens"] for ss in samples for s in ss], [s["seconds"] for ss in samples for s in ss],
-                             ks, stages)
+    out = metrics.summarize([[s["stages"] for s in ss] for ss in samples], [ss[0]["chrf"] for ss in samples],
+                            [s["tokens"] for ss in samples for s in ss], [s["seconds"] for ss in samples for s in ss],
+                            ks, stages)
+    specs = [s["spec"] for ss in samples for s in ss if s.get("spec")]
+    compared = sum(sp["compared"] for sp in specs)
+    # Field by field over every answer: name, nickname, category, subcategory, each input/output.
+    out["spec_match_rate"] = sum(sp["matched"] for sp in specs) / compared if compared else None
+    return out
 
 
 def build_report(tasks: Sequence[dict], model_run: dict, baseline_run: dict | None, settings: dict,

@@ -241,7 +241,9 @@ def stage_structure(code: str, context: Sequence[FileDecls] = (), tree=None) -> 
         local = {c.name for f in context for c in f.classes}
         foreign = [b for b in bases if not _INTERFACE_NAME_RE.match(b) and b not in local
                    and b not in NOT_COMPONENT_BASES]
-        concrete = [c for c in decls.classes if not c.is_abstract and not c.is_static and c.bases]
+        # A class that overrides members of a base defined elsewhere may be a component of that
+        # plugin (a family sharing one base); one that overrides nothing is not one.
+        concrete = [c for c in decls.classes if not c.is_abstract and not c.is_static and c.bases and c.overrides]
         if foreign and concrete:
             return StageResult("structure", UNKNOWN, [f"{', '.join(foreign)} is defined outside the file: whether "
                                                       "the class is a component cannot be told without the plugin"])

@@ -147,3 +147,47 @@ def test_reference_dll_decides_what_uses_it(tmp_path):
         judged = judge_many([good, bad], references=refs)
         assert [j.verdict for j in judged] == [PASS, FAIL], [j.to_dict() for j in judged]
         assert judged[1].stage == "compile" and "Widgets.Scale" in judged[1].reasons[0]
+
+
+PART_A = """namespace Acme
+{
+    public partial class SplitComponent : Grasshopper.Kernel.GH_Component
+    {
+        public SplitComponent() : base("Split", "S", "Splits", "Acme", "Util") { }
+        public override System.Guid ComponentGuid => new System.Guid("5d0c3b9a-8e61-4c2f-b7a4-0f1e2d3c4b5a");
+    }
+}
+"""
+PART_B = """using Grasshopper.Kernel;
+
+namespace Acme
+{
+    partial class SplitComponent
+    {
+        protected override void RegisterInputParams(GH_InputParamManager pManager)
+        {
+            pManager.AddTextParameter("Text", "T", "Text", GH_ParamAccess.item);
+        }
+        protected override void RegisterOutputParams(GH_OutputParamManager pManager)
+        {
+            pManager.AddTextParameter("Parts", "P", "Parts", GH_ParamAccess.list);
+        }
+        protected override void SolveInstance(IGH_DataAccess DA) { }
+    }
+}
+"""
+
+
+def test_partial_class_parts_in_two_files_make_one_component():
+    """The base list in one file, the overrides in another: one component, all facts merged."""
+    from gh_ft.csharp.components import find_components
+    from gh_ft.csharp.declarations import read_declarations
+
+    a, b = read_declarations("A.cs", PART_A), read_declarations("B.cs", PART_B)
+    found = find_components([a, b])
+    assert len(found) == 1
+    comp = found[0]
+    assert comp.file is b and comp.root_base == "GH_Component"   # the part holding SolveInstance
+    assert comp.name == "Split" and comp.guid == "5d0c3b9a-8e61-4c2f-b7a4-0f1e2d3c4b5a"
+    assert [p.name for p in comp.inputs] == ["Text"] and [p.name for p in comp.outputs] == ["Parts"]
+    assert find_components([b]) == []   # alone, the part without its base is no component

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from gh_ft.judge.api_index import load_api_index
-from gh_ft.judge.compile_errors import ErrorClassifier, parse_mcs_output
+from gh_ft.judge.compile_errors import NEWER_CSHARP, ErrorClassifier, parse_mcs_output
 from gh_ft.judge.compile_units import Unit, prepare_unit, wrap_unit
 from gh_ft.judge.context_asm import remove_at_lines, strip_bodies, touched_types
 from gh_ft.judge.refasm import HAND_PATH, ReferenceAssembly, RefAssemblyError, reference_assembly, run_mcs
@@ -256,9 +256,10 @@ class Compiler:
             for u in failing:
                 out.append((u.index, self._judge_errors(u, by_file[u.file_name])))
             remaining = [u for u in remaining if u.file_name not in by_file]
-            if any(u.in_body(e.line) for u in failing for e in by_file[u.file_name]):
-                # An error inside a method body: mcs reached the bodies, and checks them all in
-                # that phase, so the files without errors were checked through: no second call.
+            if any(u.in_body(e.line) and e.code not in NEWER_CSHARP for u in failing for e in by_file[u.file_name]):
+                # A semantic error inside a method body (not a parser error, which stops mcs
+                # before any checking): mcs reached the bodies and checks them all in that
+                # phase, so the files without errors were checked through: no second call.
                 out += [(u.index, CompileResult(PASS, [])) for u in remaining]
                 break
         shutil.rmtree(folder, ignore_errors=True)

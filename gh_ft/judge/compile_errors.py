@@ -49,6 +49,33 @@ _SDK_UNSURE = {f"CS{c}" for c in "0021 1579 0122 1540 0453 0311 0314 0315 0452 0
 _INTERFACE_TARGET_RE = re.compile(r"cannot convert `([\w.]+)' expression to type `((?:[\w]+\.)*I[A-Z]\w*)'")
 
 
+# How each mcs error code is treated: the table tests/test_mcs_codes.py holds, one case per code.
+# "fail": the generated code is wrong against known types; "unknown": it may come from what
+# the reference assembly cannot know; "depends": fail or unknown by what the message names.
+MCS_CODES: dict[str, tuple[str, str]] = {
+    "CS0019": ("fail", "operator cannot be applied to these operands (unknown as a knock-on)"),
+    "CS0029": ("depends", "cannot convert implicitly: fail; SDK numeric widths or interfaces: unknown"),
+    "CS0103": ("depends", "name does not exist: fail in the file's own class; unknown when a base outside may hold it"),
+    "CS0111": ("fail", "a member defined twice"),
+    "CS0115": ("depends", "override of nothing: fail when the SDK base is known to lack it"),
+    "CS0117": ("depends", "type has no such member: fail on a complete SDK type, unknown elsewhere"),
+    "CS0120": ("fail", "an instance member used without an object (unknown as a knock-on)"),
+    "CS0122": ("depends", "inaccessible: fail for the file's own types, unknown for the SDK (stubs omit protected)"),
+    "CS0161": ("fail", "not all code paths return a value"),
+    "CS0165": ("fail", "use of an unassigned local (unknown as a knock-on)"),
+    "CS0234": ("depends", "namespace lacks the type: fail in a complete SDK namespace, unknown elsewhere"),
+    "CS0246": ("unknown", "a type nobody here defines: a library or the plugin's other files"),
+    "CS0266": ("depends", "an explicit conversion exists: fail; SDK numeric widths: unknown"),
+    "CS0534": ("fail", "an abstract SDK member left unimplemented"),
+    "CS0841": ("depends", "a local used before it is declared: fail, unknown as a knock-on of an unresolved type"),
+    "CS1525": ("unknown", "parser error (unexpected symbol) on code tree-sitter reads: C# newer than mcs"),
+    "CS1061": ("depends", "no such member on the type: fail on a complete SDK type, unknown elsewhere"),
+    "CS1501": ("depends", "no overload takes that many arguments: fail for .NET and own code, unknown for the SDK"),
+    "CS1502": ("depends", "invalid arguments: fail, unless the SDK signature is approximate there"),
+    "CS1729": ("depends", "no constructor takes that many arguments: as CS1501"),
+}
+
+
 @dataclass
 class McsError:
     file: str
@@ -287,7 +314,8 @@ class ErrorClassifier:
             return Judged("reference limit", False, f"{where}: {msg} (an SDK sequence whose collection type the "
                                                     "stubs do not give)")
         types = [n for n in _QUOTED_RE.findall(" ".join(r.message for r in e.related) or e.message)]
-        if code in ("CS0029", "CS0266", "CS1502", "CS0030", "CS1503") and _numeric_pair(types):
+        if code in ("CS0029", "CS0266", "CS1502", "CS0030", "CS1503") and _numeric_pair(types) \
+                and (_line_has_member_access(unit, e.line) or _inferred_from_sdk(unit, e.line)):
             return Judged("reference limit", False, f"{where}: {full_msg} (the stubs do not tell float from "
                                                     "double or int from long)")
         if code == "CS0165":
@@ -352,6 +380,12 @@ def _inferred_from_sdk(unit: Unit, line: int) -> bool:
         if re.search(_VAR_DECL_RE.format(name=re.escape(name)), unit.code):
             return True
     return False
+
+
+def _line_has_member_access(unit: Unit, line: int) -> bool:
+    """A value on this line may come from an SDK member, whose numeric width the stubs guess."""
+    lines = unit.code.splitlines()
+    return 0 < line <= len(lines) and re.search(r"\w\s*\.\s*[A-Za-z_]", lines[line - 1]) is not None
 
 
 def _numeric_pair(types: list[str]) -> bool:

@@ -65,6 +65,7 @@ class EvaluateSettings:
     limit: int | None = None            # only the first N test tasks
     baseline: bool = True               # also evaluate the base model on the same tasks
     context: list[Path] = field(default_factory=list)  # plugin sources for base classes (default: collect.context_dir)
+    references: list[Path] = field(default_factory=list)  # DLLs (or folders of them) the plugin uses, for the judge
 
 
 @dataclass

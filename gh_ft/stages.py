@@ -133,7 +133,9 @@ def evaluate_step(settings: Settings, ref: ModelRef, out_dir: Path, echo: Echo) 
     backend = get_backend("transformers", ref.model, name=ref.label, **opts)
     try:
         report = evaluate(data, backend, limit=ev.limit, max_new_tokens=ev.max_new_tokens,
-                          context_files=_context(settings), progress=lambda m: echo(f"  {m}"))
+                          context_files=_context(settings), progress=lambda m: echo(f"  {m}"),
+                          references=[p if p.is_absolute() else settings.project_dir / p
+                                      for p in settings.evaluate.references])
         loss = score_references(backend.model, backend.tokenizer,
                                 [{"instruction": t["instruction"], "input": t["input"], "output": t["reference"]}
                                  for t in tasks])

@@ -64,3 +64,25 @@ def test_a_value_that_cannot_be_read_is_unknown_not_fail():
 def test_no_component_fails_and_no_spec_is_unknown():
     assert compare_spec("class A { }", spec_of(TASK)).verdict == FAIL
     assert compare_spec(TASK, None).verdict == UNKNOWN
+
+
+def test_the_evaluation_report_shows_the_spec_stage_and_match_rate():
+    from gh_ft.evaluate.report import summary_rows
+    from gh_ft.evaluate.run import build_report, judge_sample
+
+    spec = spec_of(TASK)
+    ignores_input = TASK.replace(
+        'pManager.AddNumberParameter("Distance", "D", "Offset distance", GH_ParamAccess.item, 1.0);', "")
+    samples = [[judge_sample(TASK, 10, 1.0, TASK, (), spec=spec)],
+               [judge_sample(ignores_input, 10, 1.0, TASK, (), spec=spec)]]
+    assert samples[0][0]["stages"]["spec"] == PASS and samples[1][0]["stages"]["spec"] == FAIL
+    assert samples[1][0]["verdict"] == FAIL and samples[1][0]["stage"] == "spec"
+    run = {"info": {"name": "m", "backend": "fake"}, "elapsed_s": 1.0, "samples": samples}
+    tasks = [{"id": f"test-{i}", "instruction": "Write it", "input": "", "reference": TASK} for i in (1, 2)]
+    refs = [{"verdict": PASS, "stage": "spec", "stages": samples[0][0]["stages"]}] * 2
+    report = build_report(tasks, run, None, {}, [1], refs)
+    assert report["stages"][-1] == "spec"
+    rate = report["aggregates"]["spec_match_rate"]
+    assert 0.8 < rate < 1.0
+    rows = {r[0]: r for r in summary_rows(report)}
+    assert "spec: fields matched" in rows and "pass rate: spec" in rows

@@ -50,12 +50,14 @@ def judge(files, as_json, context_dirs, no_compile, references):
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Report folder (default: evals/<time>-<model>).")
 @click.option("--context", "context_dirs", multiple=True, type=click.Path(path_type=Path, exists=True),
               help="The plugin's sources (folder or .cs), so components deriving from its base classes can be judged (repeatable).")
+@click.option("--reference", "references", multiple=True, type=click.Path(path_type=Path, exists=True),
+              help="A DLL the plugin uses, or a folder of them such as its bin/, for the judge (repeatable).")
 @click.option("--max-new-tokens", type=int, default=1024, show_default=True)
 @click.option("--temperature", type=float, help="Sampling temperature (default: 0 = greedy for n=1, 0.8 for n>1).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.pass_context
-def evaluate_cmd(ctx, model, backend_kind, data, adapter, baseline, n, k, limit, out, context_dirs, max_new_tokens,
-                 temperature, seed):
+def evaluate_cmd(ctx, model, backend_kind, data, adapter, baseline, n, k, limit, out, context_dirs, references,
+                 max_new_tokens, temperature, seed):
     """Answer the test split, judge every answer, write report.json, report.md and report.html."""
     from gh_ft.evaluate.run import run_evaluate_command
 
@@ -63,7 +65,7 @@ def evaluate_cmd(ctx, model, backend_kind, data, adapter, baseline, n, k, limit,
     try:
         paths = run_evaluate_command(model, backend_kind, data_dir, adapter=adapter, baseline=baseline, n=n, k=k,
                                      limit=limit, out=out, context=context_dirs, max_new_tokens=max_new_tokens,
-                                     temperature=temperature, seed=seed,
+                                     temperature=temperature, seed=seed, references=references,
                                      progress=lambda message: click.echo(message, err=True))
     except (ValueError, OSError) as e:
         _fail(str(e))

@@ -81,7 +81,8 @@ def backend_info(backend: Backend) -> dict[str, Any]:
 # ---------------------------------------------------------------- one model's run
 
 def run_model(backend: Backend, tasks: Sequence[dict], *, n: int, temperature: float, max_new_tokens: int,
-              seed: int, context: Sequence[FileDecls] = (), progress: Progress | None = None) -> dict:
+              seed: int, context: Sequence[FileDecls] = (), progress: Progress | None = None,
+              references: Sequence[str] = ()) -> dict:
     """Generate n answers per task and judge each: {"info", "elapsed_s", "samples": [[sample]]}."""
     check_sampling(max_new_tokens, temperature, n)
     prompts = [render_prompt(t["instruction"], t["input"]) for t in tasks]
@@ -92,7 +93,7 @@ def run_model(backend: Backend, tasks: Sequence[dict], *, n: int, temperature: f
     elapsed = time.perf_counter() - t0
     flat = [(task, g) for task, gens in zip(tasks, generations, strict=True) for g in gens]
     # All answers in one judge_many call: the compile stage shares mcs calls between them.
-    verdicts = iter(judge_many([g.text for _, g in flat], context=context))
+    verdicts = iter(judge_many([g.text for _, g in flat], context=context, references=references))
     specs = [spec_of(extract_code(t["reference"]), context) for t in tasks]
     samples = [[judge_sample(g.text, g.tokens, g.seconds, task["reference"], context, next(verdicts), spec)
                 for g in gens]
@@ -200,7 +201,8 @@ def _opened(b: BackendOrFactory) -> Iterator[Backend]:
 def evaluate(data_dir: Path | str, backend: BackendOrFactory, *, n: int = 1, k: str | Sequence[int] = (1,),
              limit: int | None = None, context_files: Iterable[Path | str] = (),
              baseline_backend: BackendOrFactory | None = None, max_new_tokens: int = 1024,
-             temperature: float = 0.0, seed: int = 0, progress: Progress | None = None) -> dict:
+             temperature: float = 0.0, seed: int = 0, progress: Progress | None = None,
+             references: Iterable[Path | str] = ()) -> dict:
     """Evaluate `backend` (and `baseline_backend`, on the same tasks and settings) on the
     test split of `data_dir`; returns the report dict. Backends may be given as factories."""
     ks = parse_ks(k)
@@ -210,18 +212,19 @@ def evaluate(data_dir: Path | str, backend: BackendOrFactory, *, n: int = 1, k: 
     tasks = load_tasks(data_dir, limit)  # a bad dataset fails before any model loads
     context_files = [str(p) for p in context_files]
     context = load_context(context_files)
+    dlls = [str(r) for r in references]   # DLLs the plugin uses (the judge's --reference)
     opts = dict(n=n, temperature=temperature, max_new_tokens=max_new_tokens, seed=seed, context=context,
-                progress=progress)
+                progress=progress, references=dlls)
     with _opened(backend) as b:
         model_run = run_model(b, tasks, **opts)
     baseline_run = None
     if baseline_backend is not None:
         with _opened(baseline_backend) as b:
             baseline_run = run_model(b, tasks, **opts)
-    references = [j.to_dict() for j in judge_many([t["reference"] for t in tasks], context=context)]
+    references = [j.to_dict() for j in judge_many([t["reference"] for t in tasks], context=context, references=dlls)]
     settings = {"data_dir": str(data_dir), "n": n, "limit": limit, "temperature": temperature,
                 "max_new_tokens": max_new_tokens, "seed": seed, "context_files": context_files,
-                "context_declarations": len(context)}
+                "context_declarations": len(context), "reference_dlls": dlls}
     return build_report(tasks, model_run, baseline_run, settings, ks, references)
 
 
@@ -250,6 +253,7 @@ def run_evaluate_command(model: str, backend: str = "transformers", data: Path |
                          adapter: str | None = None, baseline: str | None = None, n: int = 1,
                          k: str | Sequence[int] = (1,), limit: int | None = None, out: Path | str | None = None,
                          context: Iterable[Path | str] = (), max_new_tokens: int = 1024,
+                         references: Iterable[Path | str] = (),
                          temperature: float | None = None, seed: int = 0,
                          progress: Progress | None = None) -> dict[str, Path]:
     """All of `gh-ft evaluate`: evaluate MODEL (+ ADAPTER) and the BASELINE model (same
@@ -259,6 +263,7 @@ def run_evaluate_command(model: str, backend: str = "transformers", data: Path |
     model_opts = {"adapter": adapter} if adapter else {}
     report = evaluate(data, lambda: get_backend(backend, model, **model_opts), n=n, k=k, limit=limit,
                       context_files=context, max_new_tokens=max_new_tokens, temperature=temperature, seed=seed,
+                      references=references,
                       baseline_backend=(lambda: get_backend(backend, baseline)) if baseline else None,
                       progress=progress)
     return write_reports(report, Path(out) if out else _default_out(report["model"]["name"]))

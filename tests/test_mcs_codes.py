@@ -93,3 +93,19 @@ def test_knock_on_errors_after_an_unresolved_type_are_unknown():
     with Compiler(mcs) as compiler:
         (result,) = compiler.compile([text])
     assert result.verdict == UNKNOWN, result
+
+
+def test_library_types_in_declarations_do_not_hide_errors_in_bodies():
+    """mcs stops before the bodies when a declaration names a missing library type; the
+    file is compiled again with those types as `dynamic`, and only certain errors count."""
+    mcs = require_tool("mcs", "the judge's compile stage (apt-get install mono-mcs libmono-system-drawing4.0-cil)")
+    field = "        private ThirdParty.Widget _widget;\n        public ThirdParty.Widget Make(ThirdParty.Widget a) { return a; }\n"
+    uses_library = component("            _widget.Spin(3); value = _widget.Size + Make(_widget).Weight;", extra=field)
+    wrong = component('            double wrong = Point3d.Origin.DistanceTo("origin");', extra=field)
+    imported = "using Lib.Stuff;\n" + component('            var w = new Widget(); w.Go(1); value = Curve.NoSuchFunction(1.0);',
+                                               name="P2")
+    with Compiler(mcs) as compiler:
+        results = compiler.compile([uses_library, wrong, imported])
+    assert results[0].verdict == UNKNOWN, results[0]
+    assert results[1].verdict == FAIL and "DistanceTo" in results[1].reasons[0], results[1]
+    assert results[2].verdict == FAIL and "NoSuchFunction" in results[2].reasons[0], results[2]

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from gh_ft.judge.api_index import load_api_index
-from gh_ft.judge.compile_errors import NEWER_CSHARP, ErrorClassifier, parse_mcs_output
+from gh_ft.judge.compile_errors import NEWER_CSHARP, ErrorClassifier, Judged, parse_mcs_output
 from gh_ft.judge.compile_units import Unit, prepare_unit, wrap_unit
 from gh_ft.judge.context_asm import remove_at_lines, strip_bodies, touched_types
 from gh_ft.judge.refasm import HAND_PATH, ReferenceAssembly, RefAssemblyError, reference_assembly, run_mcs
@@ -228,9 +228,32 @@ class Compiler:
         folder = Path(tempfile.mkdtemp(prefix="batch-", dir=self._tmp))
         _, context_dll, context_ns = self._context or ("", None, set())
         extra = [*self.references, *([context_dll] if context_dll is not None else [])]
+        out, errors_of = self._rounds(folder, units, extra, variant=False)
+        # Files whose only errors are library types in declarations (mcs then stops before any
+        # body): compiled again with those types open (`dynamic`), so that what their bodies
+        # do wrong with known types is still found. Only certain errors of that pass count.
+        variants = []
         for u in units:
-            (folder / u.file_name).write_text(wrap_unit(u, context_ns), encoding="utf-8")
+            text = open_library_types(u, errors_of.get(u.index, []))
+            if text is not None:
+                variants.append(prepare_unit(u.index, text))
+        if variants:
+            sub = folder / "open"
+            sub.mkdir()
+            found, _ = self._rounds(sub, variants, extra, variant=True)
+            failed = {i: r for i, r in found if r.verdict == FAIL}
+            out = [(i, CompileResult(FAIL, [*failed[i].reasons, "(found with the undefined library types "
+                                                                   "taken as `dynamic`)"]) if i in failed else r)
+                   for i, r in out]
+        shutil.rmtree(folder, ignore_errors=True)
+        return out
+
+    def _rounds(self, folder: Path, units: list[Unit], extra: list,
+                variant: bool) -> tuple[list[tuple[int, CompileResult]], dict[int, list]]:
+        for u in units:
+            (folder / u.file_name).write_text(wrap_unit(u), encoding="utf-8")
         out: list[tuple[int, CompileResult]] = []
+        errors_of: dict[int, list] = {}
         remaining = list(units)
         while remaining:
             try:
@@ -254,7 +277,8 @@ class Compiler:
                         for u in remaining]
                 break
             for u in failing:
-                out.append((u.index, self._judge_errors(u, by_file[u.file_name])))
+                errors_of[u.index] = by_file[u.file_name]
+                out.append((u.index, self._judge_errors(u, by_file[u.file_name], variant)))
             remaining = [u for u in remaining if u.file_name not in by_file]
             if any(u.in_body(e.line) and e.code not in NEWER_CSHARP for u in failing for e in by_file[u.file_name]):
                 # A semantic error inside a method body (not a parser error, which stops mcs
@@ -262,12 +286,17 @@ class Compiler:
                 # phase, so the files without errors were checked through: no second call.
                 out += [(u.index, CompileResult(PASS, [])) for u in remaining]
                 break
-        shutil.rmtree(folder, ignore_errors=True)
-        return out
+        return out, errors_of
 
-    def _judge_errors(self, unit: Unit, errors: list) -> CompileResult:
+    def _judge_errors(self, unit: Unit, errors: list, variant: bool = False) -> CompileResult:
         judged = [self.classifier.classify(e, unit) for e in errors]
         judged = knock_on(errors, judged)
+        if variant:   # what involves the types taken as `dynamic` is not certain
+            judged = [Judged("knock-on", False, j.text) if j.fail and (e.code in DYNAMIC_CODES or
+                                                                       "dynamic" in e.message
+                                                                       or unit.class_at(e.line) is None
+                                                                       or not unit.in_body(e.line)) else j
+                      for e, j in zip(errors, judged)]
         fails = [j for j in judged if j.fail]
         if fails:
             reasons = [j.text for j in fails[:MAX_REASONS]]
@@ -278,6 +307,44 @@ class Compiler:
         reasons = [f"compile: {len(judged)} error(s), none of them certain ({', '.join(kinds)})"]
         reasons += [j.text for j in judged[:MAX_REASONS - 1]]
         return CompileResult(UNKNOWN, reasons)
+
+
+# In the `dynamic` pass, errors these codes name may come from what was taken out (an
+# extension method or a `using static` name of the missing library, a member of the type).
+DYNAMIC_CODES = {"CS1977", "CS1978", "CS1979", "CS1973", "CS0656", "CS1976", "CS1061", "CS0103",
+                 "CS0841", "CS0165", "CS0428", "CS1660"}
+_UNRESOLVED_DECL = {"CS0246", "CS0234", "CS0400"}
+
+
+def open_library_types(unit: Unit, errors: list) -> str | None:
+    """The file with the library types its declarations name (the only errors, all outside
+    bodies: a `using` of a missing namespace, a field, property or signature of a missing
+    type) taken out: such `using` lines blanked, such types written `dynamic`. None when
+    that does not apply (an error in a body, a base class from the library...)."""
+    import re
+
+    if not errors or any(e.code not in _UNRESOLVED_DECL or unit.in_body(e.line) for e in errors):
+        return None
+    lines = unit.code.split("\n")
+    for e in errors:
+        if not 0 < e.line <= len(lines):
+            return None
+        line = lines[e.line - 1]
+        stripped = line.strip()
+        names = re.findall(r"`([^']*)'", e.message)
+        if not names:
+            return None
+        if stripped.startswith("using ") and "(" not in stripped:
+            lines[e.line - 1] = ""
+            continue
+        if re.search(r"\b(class|struct|interface|enum|namespace)\b", stripped) or stripped.startswith("["):
+            return None
+        simple = re.escape(names[0].split("<")[0].rsplit(".", 1)[-1])
+        new = re.sub(r"(?<![\w.])(?:[A-Za-z_]\w*\s*\.\s*)*" + simple + r"(?:\s*\.\s*[A-Za-z_]\w*)*(?:\s*<[^<>;()]*>)?(?!\w)", "dynamic", line)
+        if new == line:
+            return None
+        lines[e.line - 1] = new
+    return "\n".join(lines)
 
 
 def knock_on(errors: list, judged: list) -> list:

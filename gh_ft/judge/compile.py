@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import shutil
 import subprocess
 import tempfile
@@ -38,6 +39,7 @@ from typing import Callable, Sequence
 from gh_ft.judge.api_index import load_api_index
 from gh_ft.judge.compile_errors import NEWER_CSHARP, ErrorClassifier, Judged, parse_mcs_output
 from gh_ft.judge.compile_units import Unit, prepare_unit, wrap_unit
+from gh_ft.judge.mcs_server import ResidentMcs, build_server
 from gh_ft.judge.context_asm import remove_at_lines, strip_bodies, touched_types
 from gh_ft.judge.refasm import HAND_PATH, ReferenceAssembly, RefAssemblyError, reference_assembly, run_mcs
 from gh_ft.judge.refasm_hand import read_hand_types
@@ -128,10 +130,32 @@ class Compiler:
         self.jobs = jobs or max(1, min(4, os.cpu_count() or 1))
         self.batch_size = max(1, batch_size)
         self._tmp = Path(tempfile.mkdtemp(prefix="gh-ft-compile-"))
+        self._servers: queue.Queue | None = None
+        if os.environ.get("GH_FT_RESIDENT_MCS", "1") != "0":
+            built = build_server(mcs)
+            if built is not None:   # one resident compiler per parallel job: no mono start-up per call
+                self._servers = queue.Queue()
+                for _ in range(self.jobs):
+                    self._servers.put(ResidentMcs(*built))
         self._context: tuple[str, Path | None, set[str]] | None = None
 
     def close(self) -> None:
+        while self._servers is not None and not self._servers.empty():
+            self._servers.get().close()
         shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def _mcs(self, args: list[str], folder: Path) -> tuple[int, str]:
+        """One compiler call: on a resident compiler when there is one, else a new mcs process."""
+        if self._servers is None:
+            return run_mcs(self.mcs, args, folder, MCS_TIMEOUT_S)
+        server = self._servers.get()
+        try:
+            return server.run(args, folder, MCS_TIMEOUT_S)
+        except (RuntimeError, OSError, ValueError):
+            server.close()   # restarted on its next call
+            return run_mcs(self.mcs, args, folder, MCS_TIMEOUT_S)
+        finally:
+            self._servers.put(server)
 
     def __enter__(self) -> "Compiler":
         return self
@@ -170,8 +194,8 @@ class Compiler:
             for i, text in texts.items():
                 (folder / names[i]).write_text(text, encoding="utf-8")
             try:
-                rc, output = run_mcs(self.mcs, _mcs_args(self.ref, self.references, dll.name) + ["visible.cs"]
-                                     + [names[i] for i in sorted(texts)], folder, MCS_TIMEOUT_S)
+                rc, output = self._mcs(_mcs_args(self.ref, self.references, dll.name) + ["visible.cs"]
+                                       + [names[i] for i in sorted(texts)], folder)
             except subprocess.TimeoutExpired:
                 break
             if rc == 0:
@@ -257,8 +281,8 @@ class Compiler:
         remaining = list(units)
         while remaining:
             try:
-                rc, output = run_mcs(self.mcs, _mcs_args(self.ref, extra, f"{BATCH_ASSEMBLY}.dll") +
-                                     [u.file_name for u in remaining], folder, MCS_TIMEOUT_S)
+                rc, output = self._mcs(_mcs_args(self.ref, extra, f"{BATCH_ASSEMBLY}.dll") +
+                                       [u.file_name for u in remaining], folder)
             except subprocess.TimeoutExpired:
                 out += [(u.index, CompileResult(UNKNOWN, [f"compile: mcs took over {MCS_TIMEOUT_S} s"]))
                         for u in remaining]
@@ -291,11 +315,13 @@ class Compiler:
     def _judge_errors(self, unit: Unit, errors: list, variant: bool = False) -> CompileResult:
         judged = [self.classifier.classify(e, unit) for e in errors]
         judged = knock_on(errors, judged)
-        if variant:   # what involves the types taken as `dynamic` is not certain
-            judged = [Judged("knock-on", False, j.text) if j.fail and (e.code in DYNAMIC_CODES or
-                                                                       "dynamic" in e.message
-                                                                       or unit.class_at(e.line) is None
-                                                                       or not unit.in_body(e.line)) else j
+        if variant:
+            # With the library's names gone, a name may bind elsewhere (`LogLevel` to a .NET type):
+            # only a wrong use of an SDK member in a body, not involving `dynamic`, stays certain.
+            judged = [j if j.fail and j.kind in ("unknown API", "type error") and e.code not in DYNAMIC_CODES
+                      and "dynamic" not in e.message and unit.in_body(e.line)
+                      and _SDK_NAME_RE.search(" ".join([e.message, *(r.message for r in e.related)]))
+                      else Judged("knock-on", False, j.text) if j.fail else j
                       for e, j in zip(errors, judged)]
         fails = [j for j in judged if j.fail]
         if fails:
@@ -313,6 +339,7 @@ class Compiler:
 # extension method or a `using static` name of the missing library, a member of the type).
 DYNAMIC_CODES = {"CS1977", "CS1978", "CS1979", "CS1973", "CS0656", "CS1976", "CS1061", "CS0103",
                  "CS0841", "CS0165", "CS0428", "CS1660"}
+_SDK_NAME_RE = __import__("re").compile(r"\b(Rhino|Grasshopper|GH_IO)\.")
 _UNRESOLVED_DECL = {"CS0246", "CS0234", "CS0400"}
 
 

@@ -52,10 +52,10 @@ def make_mutants(code: str) -> list[Mutant]:
     out.append(Mutant("stray token", "syntax", _splice(data, solve.start_byte, solve.start_byte, "void void ")))
     # 4. invented SDK member, in SolveInstance
     if body is not None and body.type == "block":
-        stmt = "Rhino.Geometry.Curve ghFtCurve = null; var ghFtPoint = ghFtCurve.MagicCentroidOf(); "
+        stmt = "\n            Rhino.Geometry.Curve ghFtCurve = null; var ghFtPoint = ghFtCurve.MagicCentroidOf();"
         out.append(Mutant("invented member", "api", _splice(data, body.start_byte + 1, body.start_byte + 1, stmt)))
         # 5. wrong argument type into an SDK call: the compiler's catch
-        stmt = 'double ghFtWrong = Rhino.Geometry.Point3d.Origin.DistanceTo("origin"); '
+        stmt = '\n            double ghFtWrong = Rhino.Geometry.Point3d.Origin.DistanceTo("origin");'
         out.append(Mutant("wrong argument type", "compile",
                           _splice(data, body.start_byte + 1, body.start_byte + 1, stmt)))
     # 6. index past the registered outputs / inputs

@@ -243,7 +243,9 @@ def test_mcs_output_is_parsed_and_classed():
     limits = refasm.RefLimits(flags={"Rhino.Geometry.Curve.ClosestPoint": "o", "ClosestPoint": "o"},
                               max_args={"Rhino.Geometry.Curve.ClosestPoint": 3, "ClosestPoint": 3})
     classifier = ErrorClassifier(load_api_index(), limits, read_hand_types(refasm.HAND_PATH.read_text()))
-    unit = prepare_unit(1, "\n".join(["class X {}"] * 30))
+    lines = ["class X {}"] * 30
+    lines[14] = "float length = curve.GetLength();"   # line 15: the value comes from an SDK member
+    unit = prepare_unit(1, "\n".join(lines))
     got = [classifier.classify(e, unit) for e in errors]
     expected = [
         ("type error", True),          # string for double: a real type error

@@ -252,43 +252,34 @@ class Compiler:
         folder = Path(tempfile.mkdtemp(prefix="batch-", dir=self._tmp))
         _, context_dll, context_ns = self._context or ("", None, set())
         extra = [*self.references, *([context_dll] if context_dll is not None else [])]
-        out, errors_of = self._rounds(folder, units, extra, variant=False)
-        # Files whose only errors are library types in declarations (mcs then stops before any
-        # body): compiled again with those types open (`dynamic`), so that what their bodies
-        # do wrong with known types is still found. Only certain errors of that pass count.
-        variants = []
-        for u in units:
-            text = open_library_types(u, errors_of.get(u.index, []))
-            if text is not None:
-                variants.append(prepare_unit(u.index, text))
-        if variants:
-            sub = folder / "open"
-            sub.mkdir()
-            found, _ = self._rounds(sub, variants, extra, variant=True)
-            failed = {i: r for i, r in found if r.verdict == FAIL}
-            out = [(i, CompileResult(FAIL, [*failed[i].reasons, "(found with the undefined library types "
-                                                                   "taken as `dynamic`)"]) if i in failed else r)
-                   for i, r in out]
-        shutil.rmtree(folder, ignore_errors=True)
-        return out
+        try:
+            return self._rounds(folder, units, extra)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
-    def _rounds(self, folder: Path, units: list[Unit], extra: list,
-                variant: bool) -> tuple[list[tuple[int, CompileResult]], dict[int, list]]:
+    def _rounds(self, folder: Path, units: list[Unit], extra: list) -> list[tuple[int, CompileResult]]:
+        """mcs calls until every file is judged. A file whose only errors are library types in
+        its declarations (mcs then stops before any body) comes back in the next call with
+        those types as `dynamic` (open_library_types), so that what its bodies do wrong with
+        known types is still found; of that pass only certain errors count."""
+        results: dict[int, CompileResult] = {}
+        variant_of: dict[str, int] = {}       # a variant's file name -> the index of its file
         for u in units:
             (folder / u.file_name).write_text(wrap_unit(u), encoding="utf-8")
-        out: list[tuple[int, CompileResult]] = []
-        errors_of: dict[int, list] = {}
         remaining = list(units)
         while remaining:
             try:
                 rc, output = self._mcs(_mcs_args(self.ref, extra, f"{BATCH_ASSEMBLY}.dll") +
                                        [u.file_name for u in remaining], folder)
             except subprocess.TimeoutExpired:
-                out += [(u.index, CompileResult(UNKNOWN, [f"compile: mcs took over {MCS_TIMEOUT_S} s"]))
-                        for u in remaining]
+                for u in remaining:
+                    if u.file_name not in variant_of:
+                        results[u.index] = CompileResult(UNKNOWN, [f"compile: mcs took over {MCS_TIMEOUT_S} s"])
                 break
             if rc == 0:  # a clean call: every body of every remaining file was checked
-                out += [(u.index, CompileResult(PASS, [])) for u in remaining]
+                for u in remaining:
+                    if u.file_name not in variant_of:
+                        results[u.index] = CompileResult(PASS, [])
                 break
             errors, bare = parse_mcs_output(output)
             by_file: dict[str, list] = {}
@@ -297,20 +288,37 @@ class Compiler:
             failing = [u for u in remaining if u.file_name in by_file]
             if not failing:
                 why = "; ".join(bare[:2]) or output.strip()[-300:]
-                out += [(u.index, CompileResult(UNKNOWN, [f"compile: mcs failed without naming a file: {why}"]))
-                        for u in remaining]
+                for u in remaining:
+                    if u.file_name not in variant_of:
+                        results[u.index] = CompileResult(UNKNOWN, [f"compile: mcs failed without naming a file: {why}"])
                 break
+            variants = []
             for u in failing:
-                errors_of[u.index] = by_file[u.file_name]
-                out.append((u.index, self._judge_errors(u, by_file[u.file_name], variant)))
+                errs = by_file[u.file_name]
+                if u.file_name in variant_of:
+                    found = self._judge_errors(u, errs, variant=True)
+                    if found.verdict == FAIL:
+                        results[variant_of[u.file_name]] = CompileResult(
+                            FAIL, [*found.reasons, "(found with the undefined library types taken as `dynamic`)"])
+                    continue
+                results[u.index] = self._judge_errors(u, errs)
+                text = open_library_types(u, errs) if results[u.index].verdict == UNKNOWN else None
+                if text is not None:
+                    v = prepare_unit(u.index + VARIANT_OFFSET, text)
+                    variant_of[v.file_name] = u.index
+                    (folder / v.file_name).write_text(wrap_unit(v), encoding="utf-8")
+                    variants.append(v)
             remaining = [u for u in remaining if u.file_name not in by_file]
             if any(u.in_body(e.line) and e.code not in NEWER_CSHARP for u in failing for e in by_file[u.file_name]):
                 # A semantic error inside a method body (not a parser error, which stops mcs
                 # before any checking): mcs reached the bodies and checks them all in that
                 # phase, so the files without errors were checked through: no second call.
-                out += [(u.index, CompileResult(PASS, [])) for u in remaining]
-                break
-        return out, errors_of
+                for u in remaining:
+                    if u.file_name not in variant_of:
+                        results[u.index] = CompileResult(PASS, [])
+                remaining = [u for u in remaining if u.file_name in variant_of]
+            remaining += variants   # they meet no file of theirs: their originals left the call
+        return [(u.index, results.get(u.index, CompileResult(UNKNOWN, ["compile: not judged"]))) for u in units]
 
     def _judge_errors(self, unit: Unit, errors: list, variant: bool = False) -> CompileResult:
         judged = [self.classifier.classify(e, unit) for e in errors]
@@ -340,6 +348,7 @@ class Compiler:
 DYNAMIC_CODES = {"CS1977", "CS1978", "CS1979", "CS1973", "CS0656", "CS1976", "CS1061", "CS0103",
                  "CS0841", "CS0165", "CS0428", "CS1660"}
 _SDK_NAME_RE = __import__("re").compile(r"\b(Rhino|Grasshopper|GH_IO)\.")
+VARIANT_OFFSET = 1_000_000   # variants' file names: u<index + offset>.cs
 _UNRESOLVED_DECL = {"CS0246", "CS0234", "CS0400"}
 
 

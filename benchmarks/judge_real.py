@@ -10,13 +10,16 @@ For every concrete component of the truth:
     once per plugin, the unit inside it);
   * --mutants: the mutants of gh_ft/judge/mutants.py, each with its expected failing stage.
 Prints verdict counts per stage, every real component that fails with its reason,
-components per second, and the share of components whose usings are only System, the
-SDK and the plugin's own namespaces ("SDK-only").
+components per second, the share of components whose usings are only System, the
+SDK and the plugin's own namespaces ("SDK-only"), and every real SDK member the API and
+compile stages reported as invented or could not settle (what the stubs and the hand
+table still lack).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -64,7 +67,20 @@ def _summary(label: str, judged, units, seconds: float, out: dict, show_failures
                     unknown_reasons[f"{s.stage}: {s.reasons[0][:90]}"] += 1
     for reason, count in unknown_reasons.most_common(8):
         print(f"   unknown x{count}: {reason}")
-    out[label] = {"components": n, "seconds": round(seconds, 3), "verdicts": dict(verdicts),
+    # Every real SDK member the API and compile stages could not settle (invented would be a failure,
+    # listed above): what the reference assembly and the API index still lack.
+    sdk_limits = Counter()
+    for j in judged:
+        for st in j.stages:
+            if st.stage in ("api", "compile") and st.verdict != PASS:
+                for r in st.reasons:
+                    if re.search(r"\b(Rhino|Grasshopper|GH_IO)\.", r) and ("stubs" in r or "API index" in r
+                                                                          or "invented" in r):
+                        sdk_limits[re.sub(r"^line \d+: ", "", r)[:160]] += 1
+    print(f"   SDK members not settled (unknown or invented): {len(sdk_limits)}")
+    for reason, count in sdk_limits.most_common():
+        print(f"     x{count} {reason}")
+    out[label] = {"components": n, "sdk_not_settled": dict(sdk_limits), "seconds": round(seconds, 3), "verdicts": dict(verdicts),
                   "not_failed": not_failed, "sdk_only": len(only), "sdk_only_pass": only_pass,
                   "sdk_only_strict": len(strict), "sdk_only_strict_pass": strict_pass,
                   "stages": {k: dict(v) for k, v in per_stage.items()},

@@ -829,3 +829,16 @@ namespace Grasshopper.Kernel.Geometry.Delaunay
         public static global::System.Collections.Generic.List<Edge> Solve_Edges(global::Grasshopper.Kernel.Geometry.Node2List nodes, double jitter_amount) { throw null; }
     }
 }
+
+// An enum with a member named like a Python keyword (`None`), which the Python stubs cannot hold.
+namespace Rhino
+{
+    public enum UnitSystem
+    {
+        None = 0, Microns = 1, Millimeters = 2, Centimeters = 3, Meters = 4, Kilometers = 5, Microinches = 6,
+        Mils = 7, Inches = 8, Feet = 9, Miles = 10, CustomUnits = 11, Angstroms = 12, Nanometers = 13,
+        Decimeters = 14, Dekameters = 15, Hectometers = 16, Megameters = 17, Gigameters = 18, Yards = 19,
+        PrinterPoints = 20, PrinterPicas = 21, NauticalMiles = 22, AstronomicalUnits = 23, LightYears = 24,
+        Parsecs = 25, Unset = 255
+    }
+}

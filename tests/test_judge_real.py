@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gh_ft.judge.ladder import FAIL, PASS, UNKNOWN, judge_many
-from tests.tools import in_ci, require_tool
+from tools import in_ci, require_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "corpus" / "real-plugins"

@@ -1,13 +1,22 @@
 """The validation ladder: each stage gives a verdict and reasons.
 
 (a) extract the code from a model reply, (b) syntax (tree-sitter; truncation told
-apart), (c) structure: a component class by the collector's own definition, its
-required overrides, a valid GUID, constant strings in `base(...)`, parameters read and
-written consistently, (d) API surface against the SDK index, (e) compile with mcs
-against a reference assembly generated from the same index (compile.py), many files per
-compiler call (`judge_many`). What one file cannot decide (overrides inherited from an
-unknown base, what the reference assembly cannot know) is "unknown", never "fail". The
-ladder stops at the first failing stage; without mcs it stops after (d) and says so.
+apart), (c) structure, read from the syntax tree (structure.py): a component class by
+the collector's own definition, its required overrides, its GUID, the indices and names
+SolveInstance's IGH_DataAccess reads and writes against what the Register methods
+register, (d) API surface against the SDK index, (e) compile with mcs against a
+reference assembly generated from the same index (compile.py), inside the plugin with
+`context`, many files per compiler call (`judge_many`). `gh-ft evaluate` adds (f) spec
+(spec.py): the answer against its task's metadata.
+
+The rule every stage keeps: it says `fail` only for what it has proven. A check that
+meets code it does not fully understand (a registration it cannot count, a data access
+handed on, a computed GUID, a variable-parameter component, a type nobody here defines,
+what the reference assembly cannot know) answers `unknown` for that check, with the
+reason; an unused input is a warning. Held by tests/test_judge_real.py on real plugins
+(none failed; every SDK-only one passes inside its plugin, so `unknown` is no hiding
+place) and by mutants with a known failing stage (mutants.py). The ladder stops at the
+first failing stage; without mcs it stops after (d) and says so.
 """
 from __future__ import annotations
 

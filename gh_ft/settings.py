@@ -101,6 +101,9 @@ class EvaluateSettings:
     limit: int | None = setting(None, help="Only the first N test tasks.")
     baseline: bool = setting(True, help="Also evaluate the base model on the same tasks (gh-ft run, improve).")
     context: list[Path] = setting(factory=list, help="The plugin's sources for the judge (default: collect.context_dir).")
+    references: list[Path] = setting(factory=list, flag="--reference",
+                                     help="A DLL the plugin uses, or a folder of them such as its bin/, for the judge "
+                                          "(repeatable).")
 
 
 @dataclass(frozen=True)

@@ -230,6 +230,7 @@ def evaluate(settings: Settings, *, model: str, backend: str | None = None, adap
     try:
         report = evaluate_tasks(settings.data_dir, model_backend, n=n, k=k, limit=ev.limit,
                                 context_files=[p for p in settings.context_dirs if p.exists()],
+                                references=settings.evaluate.references,
                                 max_new_tokens=ev.max_new_tokens, temperature=temperature, seed=seed,
                                 baseline_backend=(lambda: get_backend(kind, baseline, **shared)) if baseline else None,
                                 progress=progress)
@@ -310,7 +311,8 @@ def evaluate_step(settings: Settings, ref: ModelRef, out_dir: Path, echo: Echo) 
     def gate(backend, report: dict) -> dict:
         loss = score_references(backend.model, backend.tokenizer, refs)
         final = report["stages"][-1]
-        scores.append(Scores(report["aggregates"]["pass_rate"][final], loss.mean, len(tasks)))
+        scores.append(Scores(report["aggregates"]["pass_rate"][final], loss.mean, len(tasks),
+                             report["aggregates"].get("spec_match_rate")))
         return {"gate": {"stage": final, **scores[0].to_dict(), "loss": loss.to_dict()}}
 
     evaluate(settings, model=ref.model, backend="transformers", adapter=ref.adapter, name=ref.label, out=out_dir,

@@ -85,8 +85,9 @@ def test_reference_assembly_is_built_once_and_cached(compiler):
     refasm._loaded.clear()
     again = refasm.reference_assembly(compiler.mcs)
     assert again.dll == ref.dll and again.limits.flags == ref.limits.flags
-    # What mono lacks (Windows Forms) is left out and recorded, so errors about it are unknown.
-    assert "d" in ref.limits.flag("AppendAdditionalMenuItems")
+    # Windows Forms is referenced now (Mono has it): the context-menu overrides are hand-kept, exact.
+    assert "d" not in ref.limits.flag("AppendAdditionalMenuItems")
+    assert "System.Windows.Forms.dll" in ref.framework_refs
     assert "Rhino.Geometry.Curve" in ref.limits.types
     stubs = (ref.dll.parent / "stubs.cs").read_text(encoding="utf-8")
     assert "public partial class Curve : global::Rhino.Geometry.GeometryBase {" in stubs
@@ -190,13 +191,21 @@ def test_without_mcs_the_ladder_stops_at_the_api_stage_and_says_so(monkeypatch, 
     assert failing.verdict == FAIL and failing.stage == "structure"
 
 
-def test_a_file_the_wrapper_would_change_is_compiled_alone():
-    unit = prepare_unit(3, component("            value = 1.0;", namespace="Grasshopper.Plugin.Tools"))
-    assert unit.alone and wrap_unit(unit) == unit.code
-    plain = prepare_unit(4, component("            value = 1.0;"))
-    wrapped = wrap_unit(plain)
-    assert not plain.alone and wrapped.startswith("namespace GhFtU4 {") and "\n#line 1\n" in wrapped
-    assert "using global::Rhino.Geometry;" in wrapped and "namespace Probe" in wrapped
+def test_files_are_compiled_as_written_and_conflicting_ones_apart():
+    """No wrapper namespace: a file's name lookup is its own; files that declare the same
+    type, or name a type another declares, never share an mcs call."""
+    from gh_ft.judge.compile import _pack
+
+    a = prepare_unit(3, component("            value = 1.0;", namespace="Grasshopper.Plugin.Tools"))
+    assert not a.alone and wrap_unit(a) == a.code
+    b = prepare_unit(4, component("            value = 2.0;"))
+    assert a.conflicts(b)                     # both declare ProbeComponent
+    c = prepare_unit(5, "namespace Other { public class Helper { } }")
+    d = prepare_unit(6, "namespace Other { public class User { Helper h; } }")
+    assert c.conflicts(d) and not c.conflicts(a)
+    batches = _pack([a, b, c, d], 1, 200)
+    assert all(not x.conflicts(y) for batch in batches for x in batch for y in batch if x is not y)
+    assert sorted(len(batch) for batch in batches) == [2, 2]
 
 
 def test_newer_features_are_named_before_compiling():
@@ -234,7 +243,9 @@ def test_mcs_output_is_parsed_and_classed():
     limits = refasm.RefLimits(flags={"Rhino.Geometry.Curve.ClosestPoint": "o", "ClosestPoint": "o"},
                               max_args={"Rhino.Geometry.Curve.ClosestPoint": 3, "ClosestPoint": 3})
     classifier = ErrorClassifier(load_api_index(), limits, read_hand_types(refasm.HAND_PATH.read_text()))
-    unit = prepare_unit(1, "\n".join(["class X {}"] * 30))
+    lines = ["class X {}"] * 30
+    lines[14] = "float length = curve.GetLength();"   # line 15: the value comes from an SDK member
+    unit = prepare_unit(1, "\n".join(lines))
     got = [classifier.classify(e, unit) for e in errors]
     expected = [
         ("type error", True),          # string for double: a real type error
@@ -244,7 +255,7 @@ def test_mcs_output_is_parsed_and_classed():
         ("reference limit", False),    # an erased sequence type
         ("unresolved", False),         # Windows Forms: not available to mcs here
         ("unknown API", True),         # a type Rhino.Geometry does not have
-        ("type error", True),          # more arguments than any overload takes
+        ("reference limit", False),    # more arguments than any overload the stubs list: they omit obsolete ones
         ("reference limit", False),    # fewer: out/ref positions are guessed
         ("newer C#", False),           # tree-sitter read it, so mcs's grammar is older
         ("type error", True),          # .NET only: certain

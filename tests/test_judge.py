@@ -111,6 +111,10 @@ def test_mutants_fail_at_the_right_stage(name, code):
     judged = judge_many([m for m, _, _ in mutants.values()], context=CONTEXT)
     for (mutant, (mutated, stage, words)), j in zip(mutants.items(), judged):
         assert mutated != code, (name, mutant)
+        if mutant == "output index out of range" and "IGH_VariableParameterComponent" in code:
+            # parameters come and go at run time: an index past the registered ones is not proven wrong
+            assert j.verdict == UNKNOWN and any("variable-parameter" in r for r in j.reasons), j.to_dict()
+            continue
         assert j.verdict == FAIL and j.stage == stage, (name, mutant, j.to_dict())
         assert any(words in r for r in j.reasons), (name, mutant, j.reasons)
 

@@ -16,14 +16,16 @@ from gh_ft.cli.base import _settings, main, setting_options
               help="Folder of the plugin's sources whose base classes the files may derive from (repeatable).")
 @click.option("--no-compile", "no_compile", is_flag=True,
               help="Stop after the API stage: skip compiling with mcs.")
-def judge(files, as_json, context_dirs, no_compile):
+@click.option("--reference", "references", multiple=True, type=click.Path(path_type=Path, exists=True),
+              help="A DLL the plugin uses, or a folder of them such as its bin/ (repeatable).")
+def judge(files, as_json, context_dirs, no_compile, references):
     """Run the validation ladder on C# files (or saved model replies); exit 1 when any fails."""
     import json as _json
 
     from gh_ft.judge.ladder import FAIL, judge_files
 
     results = judge_files(files, context_dirs, compile=not no_compile,
-                          progress=lambda message: click.echo(message, err=True))
+                          progress=lambda message: click.echo(message, err=True), references=references)
     for result in results:
         if as_json:
             click.echo(_json.dumps(result, ensure_ascii=False))
@@ -36,7 +38,8 @@ def judge(files, as_json, context_dirs, no_compile):
 
 @main.command("evaluate")
 @click.option("--model", required=True, help="Model to evaluate: a local folder (a merged model, or the base with --adapter).")
-@setting_options("evaluate.backend", "train.data_dir", "evaluate.limit", "evaluate.context", "evaluate.max_new_tokens")
+@setting_options("evaluate.backend", "train.data_dir", "evaluate.limit", "evaluate.context", "evaluate.references",
+                 "evaluate.max_new_tokens")
 @click.option("--adapter", type=click.Path(path_type=Path, exists=True),
               help="LoRA adapter for --model: a PEFT folder (transformers, a run's output/) or a GGUF LoRA (llamacpp).")
 @click.option("--baseline", help="Model to compare with on the same tasks, e.g. the base model folder.")

@@ -10,6 +10,7 @@ Metadata (name, nickname, description, category, subcategory) comes from the
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -184,8 +185,55 @@ def _inherited(chain: list[tuple[ClassDecl, FileDecls | None]], attr: str):
     return None
 
 
+def merge_partials(files: list[FileDecls]) -> dict[int, ClassDecl | None]:
+    """The parts of each `partial` class (same namespace, outer types and name, any files)
+    merged into one declaration: bases, modifiers, members, registrations, GUID. Keyed by
+    id() of each part: the primary part (the one with SolveInstance, else the one with a
+    base list, else the first) maps to the merged declaration, the others to None."""
+    groups: dict[tuple[str, str, str], list[ClassDecl]] = {}
+    for f in files:
+        for decl in f.classes:
+            if "partial" in decl.modifiers and decl.name:
+                groups.setdefault((decl.namespace, decl.outer, decl.name), []).append(decl)
+    out: dict[int, ClassDecl | None] = {}
+    for parts in groups.values():
+        if len(parts) < 2:
+            continue
+        primary = next((p for p in parts if "SolveInstance" in p.methods), None) \
+            or next((p for p in parts if p.bases), parts[0])
+        merged = dataclasses.replace(primary)
+        merged.bases = list(dict.fromkeys(b for p in [primary, *parts] for b in p.bases))
+        merged.base_texts = list(dict.fromkeys(b for p in [primary, *parts] for b in p.base_texts))
+        merged.modifiers = list(dict.fromkeys(m for p in parts for m in p.modifiers))
+        merged.overrides = list(dict.fromkeys(m for p in parts for m in p.overrides))
+        merged.methods = list(dict.fromkeys(m for p in parts for m in p.methods))
+        merged.consts = {k: v for p in parts for k, v in p.consts.items()}
+        merged.ctors = [c for p in parts for c in p.ctors]
+        for attr in ("inputs", "outputs", "guid", "exposure"):
+            setattr(merged, attr, next((getattr(p, attr) for p in [primary, *parts]
+                                        if getattr(p, attr) is not None), None))
+        for p in parts:
+            out[id(p)] = merged if p is primary else None
+    return out
+
+
 def find_components(files: list[FileDecls]) -> list[Component]:
-    """Every component class of the corpus (non-abstract, non-static), in file order."""
+    """Every component class of the corpus (non-abstract, non-static), in file order; the
+    parts of a partial class count once, merged (merge_partials)."""
+    partials = merge_partials(files)
+    original: dict[int, FileDecls] = {}   # a component's file is the caller's own FileDecls object
+    if partials:
+        merged_files = []
+        for f in files:
+            if any(id(c) in partials for c in f.classes):
+                copy = FileDecls(f.path, f.usings, f.namespace_style,
+                                 [partials.get(id(c), c) for c in f.classes if partials.get(id(c), c) is not None],
+                                 f.parse_errors, f.source)
+                original[id(copy)] = f
+                merged_files.append(copy)
+            else:
+                merged_files.append(f)
+        files = merged_files
     index = CorpusIndex(files)
     found: list[Component] = []
     for f in files:
@@ -199,7 +247,7 @@ def find_components(files: list[FileDecls]) -> list[Component]:
             # Foreign bases (GH_AsyncComponent...) usually pass the same five strings on.
             args = resolve_base_arguments(chain, index)
             comp = Component(
-                decl=decl, file=f,
+                decl=decl, file=original.get(id(f), f),
                 chain=[c.name for c, _ in chain[1:]] + [root],
                 root_base=root,
                 foreign_base=root not in GRASSHOPPER_COMPONENT_BASES,

@@ -88,6 +88,7 @@ class FileDecls:
     namespace_style: str          # 'block' | 'file' | '' (how the file declares its namespace)
     classes: list[ClassDecl]
     parse_errors: int = 0
+    source: str = ""              # the file's text, kept only when asked (judge context: compiled whole)
 
 
 def _text(node: tree_sitter.Node) -> str:

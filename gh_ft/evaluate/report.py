@@ -39,6 +39,11 @@ def summary_rows(report: dict) -> list[tuple[str, str, str, str]]:
     rows += [(label, _num(m[key], digits), _num(b[key], digits) if b else "—", _signed(d.get(key), digits=digits))
              for label, key, digits in (("chrF (first sample)", "chrf", 1), ("tokens/s (mean)", "tokens_per_second", 1),
                                         ("latency p50 (s)", "latency_p50", 2), ("latency p90 (s)", "latency_p90", 2))]
+    # The spec stage, field by field: what the task asked (name, category, inputs/outputs) that the answer has.
+    rows.append(("spec: fields matched", _pct(m.get("spec_match_rate")),
+                 _pct(b.get("spec_match_rate")) if b else "—",
+                 _signed(None if not b or m.get("spec_match_rate") is None or b.get("spec_match_rate") is None
+                         else m["spec_match_rate"] - b["spec_match_rate"], 100, " pt")))
     return rows
 
 

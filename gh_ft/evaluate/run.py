@@ -19,7 +19,8 @@ from gh_ft.csharp.declarations import FileDecls, read_declarations
 from gh_ft.files import atomic_write_json, atomic_write_text, read_jsonl
 from gh_ft.prompt import GENERATION, render_prompt
 from gh_ft.evaluate import metrics
-from gh_ft.judge.ladder import judge, judge_many
+from gh_ft.judge.spec import compare_spec, spec_of
+from gh_ft.judge.ladder import FAIL, StageResult, extract_code, judge, judge_many
 
 Progress = Callable[[str], None]
 SHORT = 100  # characters of an instruction shown in tables
@@ -52,7 +53,10 @@ def load_context(paths: Iterable[Path | str]) -> list[FileDecls]:
     for p in map(Path, paths):
         for src in sorted(p.rglob("*.cs")) if p.is_dir() else [p]:
             try:
-                decls.append(read_declarations(str(src), decode_text(src.read_bytes())[0]))
+                text = decode_text(src.read_bytes())[0]
+                decl = read_declarations(str(src), text)
+                decl.source = text   # the judge compiles the plugin whole into its context assembly
+                decls.append(decl)
             except (OSError, NotText):
                 continue  # an unreadable file only narrows what the judge can resolve
     return decls
@@ -77,7 +81,8 @@ def backend_info(backend: Backend) -> dict[str, Any]:
 # ---------------------------------------------------------------- one model's run
 
 def run_model(backend: Backend, tasks: Sequence[dict], *, n: int, temperature: float, max_new_tokens: int,
-              seed: int, context: Sequence[FileDecls] = (), progress: Progress | None = None) -> dict:
+              seed: int, context: Sequence[FileDecls] = (), progress: Progress | None = None,
+              references: Sequence[str] = ()) -> dict:
     """Generate n answers per task and judge each: {"info", "elapsed_s", "samples": [[sample]]}."""
     check_sampling(max_new_tokens, temperature, n)
     prompts = [render_prompt(t["instruction"], t["input"]) for t in tasks]
@@ -88,18 +93,29 @@ def run_model(backend: Backend, tasks: Sequence[dict], *, n: int, temperature: f
     elapsed = time.perf_counter() - t0
     flat = [(task, g) for task, gens in zip(tasks, generations, strict=True) for g in gens]
     # All answers in one judge_many call: the compile stage shares mcs calls between them.
-    verdicts = iter(judge_many([g.text for _, g in flat], context=context))
-    samples = [[judge_sample(g.text, g.tokens, g.seconds, task["reference"], context, next(verdicts)) for g in gens]
-               for task, gens in zip(tasks, generations, strict=True)]
+    verdicts = iter(judge_many([g.text for _, g in flat], context=context, references=references))
+    specs = [spec_of(extract_code(t["reference"]), context) for t in tasks]
+    samples = [[judge_sample(g.text, g.tokens, g.seconds, task["reference"], context, next(verdicts), spec)
+                for g in gens]
+               for task, gens, spec in zip(tasks, generations, specs, strict=True)]
     return {"info": backend_info(backend), "elapsed_s": elapsed, "samples": samples}
 
 
 def judge_sample(text: str, tokens: int, seconds: float, reference: str, context: Sequence[FileDecls],
-                 judgement=None) -> dict:
+                 judgement=None, spec: dict | None = None) -> dict:
+    """One answer's row. With the task's `spec` (its reference's metadata), the `spec`
+    stage follows the ladder when the ladder did not fail: a component that compiles but
+    ignores what was asked is not a success; the field match rate is kept either way."""
     j = judgement if judgement is not None else judge(text, context=context)
+    row: dict = {}
+    if spec is not None:
+        result = compare_spec(j.code, spec, context)
+        row["spec"] = result.to_dict()
+        if j.verdict != FAIL:
+            j.stages.append(StageResult("spec", result.verdict, result.reasons))
     return {"text": text, "code": j.code, "tokens": tokens, "seconds": seconds,
             "tokens_per_second": tokens / seconds if seconds > 0 else 0.0,
-            "chrf": metrics.chrf(text, reference), **j.to_dict()}
+            "chrf": metrics.chrf(text, reference), **j.to_dict(), **row}
 
 
 # ---------------------------------------------------------------- the report dict (pure)
@@ -120,9 +136,14 @@ def _task_view(samples: list[dict], stage: str) -> dict:
 
 
 def aggregate(samples: Sequence[Sequence[dict]], ks: Sequence[int], stages: Sequence[str]) -> dict:
-    return metrics.summarize([[s["stages"] for s in ss] for ss in samples], [ss[0]["chrf"] for ss in samples],
-                             [s["tokens"] for ss in samples for s in ss], [s["seconds"] for ss in samples for s in ss],
-                             ks, stages)
+    out = metrics.summarize([[s["stages"] for s in ss] for ss in samples], [ss[0]["chrf"] for ss in samples],
+                            [s["tokens"] for ss in samples for s in ss], [s["seconds"] for ss in samples for s in ss],
+                            ks, stages)
+    specs = [s["spec"] for ss in samples for s in ss if s.get("spec")]
+    compared = sum(sp["compared"] for sp in specs)
+    # Field by field over every answer: name, nickname, category, subcategory, each input/output.
+    out["spec_match_rate"] = sum(sp["matched"] for sp in specs) / compared if compared else None
+    return out
 
 
 def build_report(tasks: Sequence[dict], model_run: dict, baseline_run: dict | None, settings: dict,
@@ -180,7 +201,8 @@ def _opened(b: BackendOrFactory) -> Iterator[Backend]:
 def evaluate(data_dir: Path | str, backend: BackendOrFactory, *, n: int = 1, k: str | Sequence[int] = (1,),
              limit: int | None = None, context_files: Iterable[Path | str] = (),
              baseline_backend: BackendOrFactory | None = None, max_new_tokens: int = GENERATION.max_new_tokens,
-             temperature: float = GENERATION.temperature, seed: int = 0, progress: Progress | None = None) -> dict:
+             temperature: float = GENERATION.temperature, seed: int = 0, progress: Progress | None = None,
+             references: Iterable[Path | str] = ()) -> dict:
     """Evaluate `backend` (and `baseline_backend`, on the same tasks and settings) on the
     test split of `data_dir`; returns the report dict. Backends may be given as factories."""
     ks = parse_ks(k)
@@ -190,18 +212,19 @@ def evaluate(data_dir: Path | str, backend: BackendOrFactory, *, n: int = 1, k: 
     tasks = load_tasks(data_dir, limit)  # a bad dataset fails before any model loads
     context_files = [str(p) for p in context_files]
     context = load_context(context_files)
+    dlls = [str(r) for r in references]   # DLLs the plugin uses (the judge's --reference)
     opts = dict(n=n, temperature=temperature, max_new_tokens=max_new_tokens, seed=seed, context=context,
-                progress=progress)
+                progress=progress, references=dlls)
     with _opened(backend) as b:
         model_run = run_model(b, tasks, **opts)
     baseline_run = None
     if baseline_backend is not None:
         with _opened(baseline_backend) as b:
             baseline_run = run_model(b, tasks, **opts)
-    references = [j.to_dict() for j in judge_many([t["reference"] for t in tasks], context=context)]
+    references = [j.to_dict() for j in judge_many([t["reference"] for t in tasks], context=context, references=dlls)]
     settings = {"data_dir": str(data_dir), "n": n, "limit": limit, "temperature": temperature,
                 "max_new_tokens": max_new_tokens, "seed": seed, "context_files": context_files,
-                "context_declarations": len(context)}
+                "context_declarations": len(context), "reference_dlls": dlls}
     return build_report(tasks, model_run, baseline_run, settings, ks, references)
 
 

@@ -11,6 +11,8 @@ with the hand-kept tables of `component_api` merged over it at load time.
 """
 from __future__ import annotations
 
+import keyword
+
 import gzip
 import json
 import re
@@ -279,6 +281,9 @@ class ApiIndex:
         if root.kind == "interface" and root.witness:
             w = self.lookup(root.witness, member)
             return Lookup("missing" if w.status == "missing" else "unknown", owner=type_name)
+        if member in PYTHON_KEYWORDS:
+            # The stubs are Python: a member named like a Python keyword (`UnitSystem.None`) cannot be in them.
+            return Lookup("unknown", owner=type_name)
         relevant = [t for t in chain if root.kind == "interface" or t.kind != "interface"]
         closed = complete and all(t.closed for t in relevant)
         if via_this:
@@ -303,6 +308,9 @@ class ApiIndex:
             if spec:
                 return parse_type(spec, ty.args)
         return None
+
+
+PYTHON_KEYWORDS = frozenset(keyword.kwlist)
 
 
 @lru_cache(maxsize=1)

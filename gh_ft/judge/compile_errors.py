@@ -36,13 +36,44 @@ NEWER_CSHARP = {f"CS{c}" for c in (
     "1032 1033 1034 1035 1036 1037 1038 1039 1040 1041 1043 1044 1055 1056 1057 1513 1514 1519 1525 1526 1552 "
     "1553 1597 1644 1646 1733 8025 0589 0230 0173 0100 8124").split()}
 _MISSING = {"CS0117", "CS1061"}
+# Errors mcs reports as a consequence of an earlier one in the same file (compile.knock_on).
+KNOCK_ON = {"CS0841", "CS0165", "CS0818", "CS0815", "CS0019", "CS0023", "CS1061", "CS0120"}
 _TYPE_ERRORS = {f"CS{c}" for c in (
     "1502 1503 0029 0266 0019 0023 0030 0172 1501 1729 1620 1615 1510 0121 1660 1662 1661 1593 1594 0428 0119 "
     "0118 0131 0021 1579 0154 0411 0452 0453 0311 0310 0314 0315 0037 0031 0221 0664 1674 0122 1540 0144 1955 "
     "0123 0407 0165").split()}
 # With the SDK involved, these can come from what the stubs omit (interfaces, operators,
 # indexers, enumerators, protected members, struct-ness, generic constraints).
-_SDK_UNSURE = {f"CS{c}" for c in "0021 1579 0122 1540 0453 0311 0314 0315 0452 0310 1674 0030 1660 0037 0411 0121".split()}
+_SDK_UNSURE = {f"CS{c}" for c in "0021 1579 0122 1540 0453 0311 0314 0315 0452 0310 1674 0030 1660 0037 0411 0121 "
+                                 "0123".split()}   # 0123: the stubs erase generic delegates (EventHandler<T>)
+_INTERFACE_TARGET_RE = re.compile(r"cannot convert `([\w.]+)' expression to type `((?:[\w]+\.)*I[A-Z]\w*)'")
+
+
+# How each mcs error code is treated: the table tests/test_mcs_codes.py holds, one case per code.
+# "fail": the generated code is wrong against known types; "unknown": it may come from what
+# the reference assembly cannot know; "depends": fail or unknown by what the message names.
+MCS_CODES: dict[str, tuple[str, str]] = {
+    "CS0019": ("fail", "operator cannot be applied to these operands (unknown as a knock-on)"),
+    "CS0029": ("depends", "cannot convert implicitly: fail; SDK numeric widths or interfaces: unknown"),
+    "CS0103": ("depends", "name does not exist: fail in the file's own class; unknown when a base outside may hold it"),
+    "CS0111": ("fail", "a member defined twice"),
+    "CS0115": ("depends", "override of nothing: fail when the SDK base is known to lack it"),
+    "CS0117": ("depends", "type has no such member: fail on a complete SDK type, unknown elsewhere"),
+    "CS0120": ("fail", "an instance member used without an object (unknown as a knock-on)"),
+    "CS0122": ("depends", "inaccessible: fail for the file's own types, unknown for the SDK (stubs omit protected)"),
+    "CS0161": ("fail", "not all code paths return a value"),
+    "CS0165": ("fail", "use of an unassigned local (unknown as a knock-on)"),
+    "CS0234": ("depends", "namespace lacks the type: fail in a complete SDK namespace, unknown elsewhere"),
+    "CS0246": ("unknown", "a type nobody here defines: a library or the plugin's other files"),
+    "CS0266": ("depends", "an explicit conversion exists: fail; SDK numeric widths: unknown"),
+    "CS0534": ("fail", "an abstract SDK member left unimplemented"),
+    "CS0841": ("depends", "a local used before it is declared: fail, unknown as a knock-on of an unresolved type"),
+    "CS1525": ("unknown", "parser error (unexpected symbol) on code tree-sitter reads: C# newer than mcs"),
+    "CS1061": ("depends", "no such member on the type: fail on a complete SDK type, unknown elsewhere"),
+    "CS1501": ("depends", "no overload takes that many arguments: fail for .NET and own code, unknown for the SDK"),
+    "CS1502": ("depends", "invalid arguments: fail, unless the SDK signature is approximate there"),
+    "CS1729": ("depends", "no constructor takes that many arguments: as CS1501"),
+}
 
 
 @dataclass
@@ -94,6 +125,7 @@ class ErrorClassifier:
         self.limits = limits
         self.hand = hand
         self.context_classes: dict[str, object] = {}   # the plugin's other classes (context assembly), by name
+        self.context_trimmed: set[str] = set()         # the plugin's types that lost declarations mcs rejected
 
     # ---- the entry point --------------------------------------------------------
 
@@ -104,6 +136,14 @@ class ErrorClassifier:
         names = [unit.strip(n) for n in _QUOTED_RE.findall(e.message)]
         where = f"line {e.line}"
         code = e.code
+        trimmed = sorted({n.rsplit(".", 1)[-1].split("(")[0] for n in names} & self.context_trimmed) \
+            if self.context_trimmed else []
+        if not trimmed and self.context_trimmed:
+            owners = {part for n in names for part in n.split("(")[0].split(".")}
+            trimmed = sorted(owners & self.context_trimmed)
+        if trimmed:
+            return Judged("unresolved", False, f"{where}: {msg} (the plugin's {trimmed[0]} lost declarations that "
+                                               "need a library not given: see --reference)")
         if code in NEWER_CSHARP or (code == "CS0815" and "lambda" in msg):
             return Judged("newer C#", False, f"{where}: mcs cannot compile this ({code}: {msg}); "
                                              "the code may use C# newer than mcs understands (7.x)")
@@ -274,7 +314,8 @@ class ErrorClassifier:
             return Judged("reference limit", False, f"{where}: {msg} (an SDK sequence whose collection type the "
                                                     "stubs do not give)")
         types = [n for n in _QUOTED_RE.findall(" ".join(r.message for r in e.related) or e.message)]
-        if code in ("CS0029", "CS0266", "CS1502", "CS0030", "CS1503") and _numeric_pair(types):
+        if code in ("CS0029", "CS0266", "CS1502", "CS0030", "CS1503") and _numeric_pair(types) \
+                and (_line_has_member_access(unit, e.line) or _inferred_from_sdk(unit, e.line)):
             return Judged("reference limit", False, f"{where}: {full_msg} (the stubs do not tell float from "
                                                     "double or int from long)")
         if code == "CS0165":
@@ -286,6 +327,10 @@ class ErrorClassifier:
         if member is not None and sdk_member and (member_owner is not None or member in self.limits.flags
                                                   or member in self.limits.max_args):
             exact = member_owner is not None and self._hand_exact(f"{member_owner}.{member}")
+            conv = _INTERFACE_TARGET_RE.search(" ".join(r.message for r in e.related))
+            if conv and _is_sdk(conv.group(1)) and _is_sdk(conv.group(2)):
+                return Judged("reference limit", False, f"{where}: {full_msg} (the stubs omit the interfaces SDK "
+                                                        "types implement)")
             if not exact:
                 flags = self.limits.flag(member, member_owner)
                 refout = bool(re.search(r"\b(out|ref)\b", " ".join(r.message for r in e.related)))
@@ -293,7 +338,9 @@ class ErrorClassifier:
                 why = None
                 if count is not None and count > self.limits.most_args(member, member_owner) and \
                         not set("sd") & set(flags):
-                    return Judged("type error", True, f"type error at {where}: {full_msg}")  # more than any overload
+                    # more arguments than any overload the stubs list; the stubs leave out obsolete overloads
+                    return Judged("reference limit", False, f"{where}: {full_msg} (more arguments than any "
+                                                            "overload the stubs list; they omit obsolete ones)")
                 if "d" in flags:
                     why = "some of its overloads are left out of the reference assembly"
                 elif "o" in flags and (refout or code in ("CS1620", "CS1615", "CS1510", "CS1501", "CS1729")):
@@ -307,7 +354,8 @@ class ErrorClassifier:
                 if why:
                     return Judged("reference limit", False, f"{where}: {full_msg} ({why})")
             return Judged("type error", True, f"type error at {where}: {full_msg}")
-        sdk_involved = any(_is_sdk(n) for n in names) or any(_is_sdk(t) for t in types)
+        sdk_involved = any(_is_sdk(n) for n in names) or any(_is_sdk(t) for t in types) \
+            or _inferred_from_sdk(unit, e.line)
         if sdk_involved:
             if code in _SDK_UNSURE:
                 return Judged("reference limit", False, f"{where}: {full_msg} (the stubs omit interfaces, operators "
@@ -317,6 +365,27 @@ class ErrorClassifier:
                 return Judged("reference limit", False, f"{where}: {full_msg} (the stubs omit the interfaces SDK "
                                                         "types implement)")
         return Judged("type error", True, f"type error at {where}: {full_msg}")
+
+
+_VAR_DECL_RE = r"\bvar\s+{name}\s*=\s*[^;]*\b(doc|Rhino|Grasshopper|GH_\w*)\b|\bvar\s+{name}\s*=\s*\w+\.\w+"
+
+
+def _inferred_from_sdk(unit: Unit, line: int) -> bool:
+    """The error's line uses a `var` local whose type mcs inferred from a member call: its
+    type is the stubs' approximation (a collection type, an interface left out)."""
+    lines = unit.code.splitlines()
+    if not 0 < line <= len(lines):
+        return False
+    for name in set(re.findall(r"\b[a-z_]\w*\b", lines[line - 1])):
+        if re.search(_VAR_DECL_RE.format(name=re.escape(name)), unit.code):
+            return True
+    return False
+
+
+def _line_has_member_access(unit: Unit, line: int) -> bool:
+    """A value on this line may come from an SDK member, whose numeric width the stubs guess."""
+    lines = unit.code.splitlines()
+    return 0 < line <= len(lines) and re.search(r"\w\s*\.\s*[A-Za-z_]", lines[line - 1]) is not None
 
 
 def _numeric_pair(types: list[str]) -> bool:

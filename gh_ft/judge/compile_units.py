@@ -1,12 +1,12 @@
 """One judged file, made ready for a shared mcs call (pure; no compiler here).
 
-Why wrap: many files go to one compiler call, and two of them may declare the same class
-(every model answer is `DivideCurveComponent`). Each file therefore gets its own outer
-namespace, `namespace GhFtU7 { ... }`, with `#line 1` so that errors keep the file's own
-line numbers; its `using` directives then need `global::` so that they still mean the
-SDK's namespaces rather than ones nested in the wrapper. A file the wrapper would change
-the meaning of (preprocessor `#define`, assembly attributes, a namespace of its own named
-like the SDK's) is compiled alone, unwrapped.
+Many files go to one compiler call, and two of them may declare the same class (every
+model answer is `DivideCurveComponent`), or one may name a class another declares. No
+wrapper namespace is put around a file (it would change name lookup: `namespace P`
+becoming `GhFtU1.P` hides `P.Properties.Resources`); instead files that would meet are
+put in different calls (`conflicts`): a file declares a type another declares, or uses a
+word another declares as a type. A file that changes the whole compilation (`#define`,
+assembly attributes, `extern alias`) is compiled alone.
 
 Also here: the scan for C# newer than mcs understands (mcs 6.x parses C# 7.x without
 local functions, `case ... when` and type patterns in `case` labels), so such files are
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import tree_sitter
 
+from gh_ft.csharp.lexer import mask_non_code
 from gh_ft.csharp.parse import parse_tree
 
 WRAP_PREFIX = "GhFtU"
@@ -125,7 +126,18 @@ class Unit:
     usings: list[str]
     declared_namespaces: set[str]
     classes: list[ClassInfo] = field(default_factory=list)
-    global_edits: list[int] = field(default_factory=list)   # byte offsets where `global::` goes
+    global_edits: list[int] = field(default_factory=list)   # unused since files are no longer wrapped
+    words: frozenset[str] = frozenset()          # every identifier-like word of the code
+    declared_types: frozenset[str] = frozenset()  # simple names of the types the file declares
+    body_lines: tuple[tuple[int, int], ...] = ()  # 1-based lines strictly inside member bodies
+
+    def in_body(self, line: int) -> bool:
+        return any(a < line < b for a, b in self.body_lines)
+
+    def conflicts(self, other: "Unit") -> bool:
+        """Whether the two files must not share an mcs call."""
+        return bool(self.declared_types & other.declared_types or self.declared_types & other.words
+                    or other.declared_types & self.words)
 
     @property
     def file_name(self) -> str:
@@ -164,11 +176,8 @@ def prepare_unit(index: int, code: str, tree: tree_sitter.Tree | None = None) ->
         parts = _namespace_of(n.parent) if n.parent is not None else []
         full = ".".join(parts)
         declared.update(".".join(full.split(".")[:i]) for i in range(1, full.count(".") + 2))
-    roots = {d.split(".")[0] for d in declared}
-    global_refs = {_text(n).split("::", 1)[1].split(".")[0] for n in caps.get("global_ref", []) if "::" in _text(n)}
-    alone = bool(caps.get("define")) or bool(roots & set(SDK_ROOTS)) or bool(global_refs & roots)
+    alone = bool(caps.get("define"))
     classes = _classes(tree.root_node)
-    alone = alone or any(c.full.split(".")[0] in SDK_ROOTS for c in classes)
     edits = []
     own = declared | {c.full for c in classes}
     for n in usings:
@@ -179,8 +188,44 @@ def prepare_unit(index: int, code: str, tree: tree_sitter.Tree | None = None) ->
     using_texts = [_using_text(n) for n in usings]
     for c in classes:
         c.usings = tuple(using_texts)
-    return Unit(index, code, sorted(set(features)), alone, "" if alone else f"{WRAP_PREFIX}{index}",
-                using_texts, declared, classes, edits)
+    declared_types = {_text(n.child_by_field_name("name")) for n in _walk_types(tree.root_node)}
+    return Unit(index, code, sorted(set(features)), alone, "", using_texts, declared, classes, edits,
+                frozenset(_WORD_RE.findall(mask_non_code(code))), frozenset(d for d in declared_types if d),
+                tuple(_body_lines(tree.root_node)))
+
+
+_WORD_RE = re.compile(r"[A-Za-z_]\w*")
+
+
+_MEMBERS_WITH_BODIES = ("method_declaration", "constructor_declaration", "accessor_declaration",
+                        "operator_declaration", "destructor_declaration", "conversion_operator_declaration")
+
+
+def _body_lines(root: tree_sitter.Node) -> list[tuple[int, int]]:
+    out = []
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.type in _MEMBERS_WITH_BODIES:
+            body = n.child_by_field_name("body")
+            if body is not None and body.type == "block":
+                out.append((body.start_point[0] + 1, body.end_point[0] + 1))
+            continue
+        stack.extend(n.named_children)
+    return out
+
+
+def _walk_types(root: tree_sitter.Node):
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        # Types at namespace level only: a nested type is named through its outer one.
+        if n.type in ("enum_declaration", "delegate_declaration", "record_declaration", "class_declaration",
+                      "struct_declaration", "interface_declaration"):
+            yield n
+        elif n.type in ("compilation_unit", "namespace_declaration", "declaration_list",
+                        "file_scoped_namespace_declaration"):
+            stack.extend(n.named_children)
 
 
 def _namespace_of(node: tree_sitter.Node) -> list[str]:
@@ -225,15 +270,5 @@ def _classes(root: tree_sitter.Node) -> list[ClassInfo]:
 
 
 def wrap_unit(unit: Unit, external_namespaces: set[str] = frozenset()) -> str:
-    """The text handed to mcs: `namespace GhFtU<i> { using global::<ns>; ... #line 1 <code> }`,
-    with `global::` before the file's using targets. `external_namespaces`: namespaces other
-    assemblies (the plugin's context) define; those the file declares are opened too, since
-    the file may use their types without a using (same namespace, other file)."""
-    if unit.alone:
-        return unit.code
-    data = unit.code.encode("utf-8")
-    for pos in sorted(unit.global_edits, reverse=True):
-        data = data[:pos] + b"global::" + data[pos:]
-    opens = "".join(f"using global::{ns};" for ns in sorted(unit.declared_namespaces & set(external_namespaces)))
-    return (f"namespace {unit.namespace} {{ {opens}\n#line 1\n" + data.decode("utf-8", "replace")
-            + "\n#line default\n}\n")
+    """The text handed to mcs: the file as it is (see the module docstring for why no wrapper)."""
+    return unit.code

@@ -36,7 +36,8 @@ DATA = Path(__file__).parent / "data"
 SIGNATURES_PATH = DATA / "api_signatures.json.gz"
 HAND_PATH = DATA / "grasshopper_core.cs"
 ASSEMBLY_NAME = "GhFtReference"
-FRAMEWORK_REFS = ("System.dll", "System.Core.dll", "System.Xml.dll", "System.Drawing.dll", "Microsoft.CSharp.dll")
+FRAMEWORK_REFS = ("System.dll", "System.Core.dll", "System.Xml.dll", "System.Drawing.dll", "Microsoft.CSharp.dll",
+                  "System.Windows.Forms.dll")  # the SDK's context menus take Windows Forms types
 MAX_ROUNDS = 12
 
 
@@ -170,7 +171,7 @@ def build_reference_assembly(out_dir: Path, mcs: str, signatures_path: Path = SI
         missing = re.findall(r"CS0006: Metadata file `([^']+)' could not be found", output)
         if missing:
             raise RefAssemblyError(f"{', '.join(missing)} not found for mcs "
-                                  "(apt-get install libmono-system-drawing4.0-cil)")
+                                  "(apt-get install libmono-system-drawing4.0-cil libmono-system-windows-forms4.0-cil)")
         errors = list(_ERROR_RE.finditer(output))
         if not errors:
             raise RefAssemblyError(f"mcs failed to build the reference assembly: {output.strip()[:2000]}")

@@ -21,14 +21,19 @@ class Scores:
     pass_rate: float            # share of test tasks whose answer passed the whole judge ladder
     test_loss: float | None     # mean answer-token loss of the test references (lower is better)
     tasks: int = 0
+    spec_match_rate: float | None = None   # the spec stage: share of the tasks' fields the answers match
 
     def to_dict(self) -> dict:
-        return {"pass_rate": self.pass_rate, "test_loss": self.test_loss, "tasks": self.tasks}
+        d = {"pass_rate": self.pass_rate, "test_loss": self.test_loss, "tasks": self.tasks}
+        if self.spec_match_rate is not None:
+            d["spec_match_rate"] = self.spec_match_rate
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Scores":
         return cls(float(d["pass_rate"]), None if d.get("test_loss") is None else float(d["test_loss"]),
-                   int(d.get("tasks", 0)))
+                   int(d.get("tasks", 0)),
+                   None if d.get("spec_match_rate") is None else float(d["spec_match_rate"]))
 
 
 @dataclass(frozen=True)

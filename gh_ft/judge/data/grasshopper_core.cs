@@ -238,6 +238,17 @@ namespace Grasshopper.Kernel
         protected void SetValue(string name, object value) { }
         protected void DestroyIconCache() { }
         protected IGH_Attributes m_attributes;
+        // Context menus (Windows Forms, which the Python stubs cannot type).
+        public virtual bool AppendMenuItems(global::System.Windows.Forms.ToolStripDropDown menu) { throw null; }
+        public virtual void AppendAdditionalMenuItems(global::System.Windows.Forms.ToolStripDropDown menu) { }
+        public static global::System.Windows.Forms.ToolStripMenuItem Menu_AppendItem(global::System.Windows.Forms.ToolStrip menu, string text) { throw null; }
+        public static global::System.Windows.Forms.ToolStripMenuItem Menu_AppendItem(global::System.Windows.Forms.ToolStrip menu, string text, global::System.EventHandler click) { throw null; }
+        public static global::System.Windows.Forms.ToolStripMenuItem Menu_AppendItem(global::System.Windows.Forms.ToolStrip menu, string text, global::System.EventHandler click, bool enabled) { throw null; }
+        public static global::System.Windows.Forms.ToolStripMenuItem Menu_AppendItem(global::System.Windows.Forms.ToolStrip menu, string text, global::System.EventHandler click, bool enabled, bool @checked) { throw null; }
+        public static global::System.Windows.Forms.ToolStripMenuItem Menu_AppendItem(global::System.Windows.Forms.ToolStrip menu, string text, global::System.EventHandler click, global::System.Drawing.Image icon) { throw null; }
+        public static global::System.Windows.Forms.ToolStripMenuItem Menu_AppendItem(global::System.Windows.Forms.ToolStrip menu, string text, global::System.EventHandler click, global::System.Drawing.Image icon, object tag) { throw null; }
+        public static global::System.Windows.Forms.ToolStripMenuItem Menu_AppendItem(global::System.Windows.Forms.ToolStrip menu, string text, global::System.EventHandler click, global::System.Drawing.Image icon, bool enabled, bool @checked) { throw null; }
+        public static global::System.Windows.Forms.ToolStripSeparator Menu_AppendSeparator(global::System.Windows.Forms.ToolStrip menu) { throw null; }
     }
 
     public partial class GH_ActiveObject
@@ -262,6 +273,8 @@ namespace Grasshopper.Kernel
         protected virtual string HelpDescription { get { throw null; } }
         protected virtual void GenerateDefaultHTML() { }
         protected static double DocumentTolerance() { throw null; }
+        public override void AppendAdditionalMenuItems(global::System.Windows.Forms.ToolStripDropDown menu) { }
+        protected virtual void AppendAdditionalComponentMenuItems(global::System.Windows.Forms.ToolStripDropDown menu) { }
         protected static double DocumentAngleTolerance() { throw null; }
 
         public class GH_ParamManager
@@ -778,4 +791,54 @@ namespace Grasshopper.Kernel.Parameters
     public partial class Param_Extrusion : GH_PersistentGeometryParam<GH_Extrusion> { }
     public partial class Param_PointCloud : GH_PersistentGeometryParam<GH_PointCloud> { }
     public partial class Param_Geometry : GH_PersistentParam<IGH_GeometricGoo> { }
+}
+
+// RhinoCommon members the stubs get wrong: generic delegates erased (EventHandler<T>),
+// arrays returned as sequences, ref parameters placed as extra outputs, obsolete overloads left out.
+namespace Rhino.Geometry
+{
+    public partial class RTree
+    {
+        public bool Search(BoundingBox box, global::System.EventHandler<RTreeEventArgs> callback) { throw null; }
+        public bool Search(BoundingBox box, global::System.EventHandler<RTreeEventArgs> callback, object tag) { throw null; }
+        public bool Search(Sphere sphere, global::System.EventHandler<RTreeEventArgs> callback) { throw null; }
+        public bool Search(Sphere sphere, global::System.EventHandler<RTreeEventArgs> callback, object tag) { throw null; }
+    }
+}
+
+namespace Rhino.DocObjects.Tables
+{
+    public partial class ViewTable
+    {
+        public global::Rhino.Display.RhinoView[] GetViewList(bool includeStandardViews, bool includePageViews) { throw null; }
+        public global::Rhino.Display.RhinoView[] GetViewList(global::Rhino.Display.ViewTypeFilter filter) { throw null; }
+    }
+
+    public partial class InstanceDefinitionTable
+    {
+        public global::Rhino.DocObjects.InstanceDefinition[] GetList(bool ignoreDeleted) { throw null; }
+    }
+}
+
+namespace Grasshopper.Kernel.Geometry.Delaunay
+{
+    public partial class Solver
+    {
+        public static global::Rhino.Geometry.Mesh Solve_Mesh(global::Grasshopper.Kernel.Geometry.Node2List nodes, double jitter_amount, ref global::System.Collections.Generic.List<Face> faces) { throw null; }
+        public static global::System.Collections.Generic.List<Face> Solve_Faces(global::Grasshopper.Kernel.Geometry.Node2List nodes, double jitter_amount) { throw null; }
+        public static global::System.Collections.Generic.List<Edge> Solve_Edges(global::Grasshopper.Kernel.Geometry.Node2List nodes, double jitter_amount) { throw null; }
+    }
+}
+
+// An enum with a member named like a Python keyword (`None`), which the Python stubs cannot hold.
+namespace Rhino
+{
+    public enum UnitSystem
+    {
+        None = 0, Microns = 1, Millimeters = 2, Centimeters = 3, Meters = 4, Kilometers = 5, Microinches = 6,
+        Mils = 7, Inches = 8, Feet = 9, Miles = 10, CustomUnits = 11, Angstroms = 12, Nanometers = 13,
+        Decimeters = 14, Dekameters = 15, Hectometers = 16, Megameters = 17, Gigameters = 18, Yards = 19,
+        PrinterPoints = 20, PrinterPicas = 21, NauticalMiles = 22, AstronomicalUnits = 23, LightYears = 24,
+        Parsecs = 25, Unset = 255
+    }
 }

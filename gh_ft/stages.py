@@ -21,6 +21,7 @@ from gh_ft.files import sha256_file, sha256_if_file
 from gh_ft.loop.gate import Scores
 from gh_ft.loop.improve import DataState, Echo, IngestSummary, ModelRef, Steps, TrainOutcome
 from gh_ft.settings import Settings
+from gh_ft.train.launch import STDOUT  # the stdout of the moment (a CLI runner's too), not the one at import
 
 Progress = Callable[[str], None]
 
@@ -151,14 +152,14 @@ def check(settings: Settings):
 
 
 def train(settings: Settings, *, launcher_args: Sequence[str] = (), resume: str | None = None,
-          argv: Sequence[str] | None = None, echo: TextIO | None = sys.stdout):
+          argv: Sequence[str] | None = None, echo: TextIO | None = STDOUT):
     """Render + validate the trainer config, launch it, stream the log; a TrainResult."""
     from gh_ft.train.run import train_run
 
     return train_run(settings, list(launcher_args), resume=resume, argv=list(argv or sys.argv), echo=echo)
 
 
-def merge(settings: Settings, run: str | None = None, *, echo: TextIO | None = sys.stdout) -> Path:
+def merge(settings: Settings, run: str | None = None, *, echo: TextIO | None = STDOUT) -> Path:
     """The run's adapter merged into its base model; the merged folder."""
     from gh_ft.train.run import merge_run
 

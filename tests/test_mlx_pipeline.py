@@ -95,8 +95,8 @@ def test_resume_continues_from_the_last_saved_adapter(mlx_project, sample_datase
     from its saved adapter: 2 more iterations, the metrics continue at steps 3 and 4."""
     from gh_ft.train.run import train_run
 
-    settings = load_settings(mlx_project / "gh-ft.yml")
-    settings.collect.out, settings.train.runs_dir = sample_dataset, tmp_path / "runs"
+    settings = load_settings(mlx_project / "gh-ft.yml", {"collect": {"out": sample_dataset},
+                                                         "train": {"runs_dir": tmp_path / "runs"}})
     first = train_run(settings, ["--iters", "2"], echo=None)
     assert first.exit_code == 0, first.paths.log.read_text()[-3000:]
     assert [s for s, _ in first.metrics["loss_history"]] == [1, 2]

@@ -66,7 +66,8 @@ def test_report_renders_in_headless_chromium(tmp_path):
         assert plot.get("complete", True), plot
     # the base-vs-tuned table: one row per metric, model and baseline side by side
     assert "Summary" in headings and header == ["metric", "model", "baseline", "difference"]
-    assert summary_rows == len(report["stages"]) + len(report["aggregates"]["pass_at_k"]) + 4
+    # stages, pass@k, then chrF, tokens/s, latency, tasks and the spec stage's field match rate
+    assert summary_rows == len(report["stages"]) + len(report["aggregates"]["pass_at_k"]) + 5
     assert "Model vs baseline" in headings
     # the per-stage funnel: every stage of the ladder, with its passed count
     assert "Stage funnel" in headings

@@ -42,9 +42,9 @@ test: system $(VENV)/.installed
 	$(PY) -m pytest -q
 
 # The fast tier for the edit-test loop: everything but the tests marked slow (training,
-# export, builds, the kill test).
+# export, builds, the kill test, sweeps over a whole real corpus), on every core.
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m "not slow" -n auto
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/collect.py

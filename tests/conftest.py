@@ -22,7 +22,8 @@ os.environ.setdefault("AXOLOTL_DO_NOT_TRACK", "1")
 # Fixtures that train, build or export: a test that uses one (directly or through another
 # fixture) is in the slow tier. Modules listed here are slow as a whole.
 SLOW_FIXTURES = {"tiny_model_dir", "trained_run", "memorized_run", "exported_run", "pipeline_project", "real_loop"}
-SLOW_MODULES = {"test_train.py", "test_launch.py", "test_feedback_crash.py", "test_tiny_model.py"}
+# test_judge_real.py sweeps the whole real corpus (and its mutants) through the judge.
+SLOW_MODULES = {"test_train.py", "test_launch.py", "test_feedback_crash.py", "test_tiny_model.py", "test_judge_real.py"}
 
 
 def pytest_collection_modifyitems(config, items):

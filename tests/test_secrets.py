@@ -352,6 +352,7 @@ def test_detector_findings_keep_the_placeholder_rules() -> None:
         assert redact_secrets(text) == (text, []), text
 
 
+@pytest.mark.slow  # the whole real corpus through the detectors
 def test_real_plugins_are_not_redacted_or_broken() -> None:
     """The real corpus holds no credentials: any redaction there is a false one, and none
     may cost a file a parse error."""

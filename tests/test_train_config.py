@@ -190,6 +190,7 @@ def _is_unknown_key(p) -> bool:
     return p.level == "error" and "does not know this key" in p.message
 
 
+@pytest.mark.slow  # all 252 of Axolotl's example configs
 def test_axolotls_own_examples_have_no_false_unknown_keys():
     """All 252 of Axolotl's example configs: every key a listed plugin brings is known; what
     is still named unknown is proven unknown by Axolotl itself."""
@@ -289,6 +290,7 @@ def test_cloud_provider_file_is_recognised(tmp_path):
     assert [(p.where, p.line) for p in check_config_file(cloud).problems] == [("provider", 1)]
 
 
+@pytest.mark.slow  # two fresh processes that import Axolotl
 def test_cli_output_is_free_of_axolotls_log_lines_unless_asked(tmp_path):
     """In a fresh process (Axolotl configures logging on import, to stdout)."""
     import os

@@ -168,27 +168,34 @@ def training_datasets(data_dir: Path, include_docs: bool) -> list[dict[str, str]
     return sets
 
 
-def render_axolotl_config(preset: Preset, *, base_model: str, datasets: list[dict[str, str]], run_dir: Path,
-                          template_path: Path) -> str:
-    run_dir = Path(run_dir).resolve()
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             autoescape=False)
+def render_yaml_template(template_path: Path, carries: tuple[str, str], **values: Any) -> str:
+    """A trainer config from a user-editable template: StrictUndefined (a value the template asks
+    for and nobody gave is an error), every value through the YAML-escaping filters, the text
+    parsed back, and `carries` = (key, value) checked in it, so an edit that breaks the file's
+    structure is caught here rather than by the trainer."""
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     env.filters["yaml"] = yaml_scalar
     env.filters["yaml_block"] = yaml_block
     try:
-        template = env.from_string(template_path.read_text(encoding="utf-8"))
-        text = template.render(
-            gh_ft_version=__version__, preset_name=preset.name, base_model=base_model, datasets=datasets,
-            prepared_path=str(run_dir / "prepared"), output_dir=str(run_dir / "output"), p=preset.values)
+        text = env.from_string(template_path.read_text(encoding="utf-8")).render(gh_ft_version=__version__, **values)
     except jinja2.TemplateError as e:
         raise ConfigError(f"{template_path}: {e}") from None
     try:
         parsed = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise ConfigError(f"{template_path} rendered invalid YAML: {e}") from None
-    if not isinstance(parsed, dict) or parsed.get("base_model") != base_model:
-        raise ConfigError(f"{template_path}: the rendered YAML does not carry base_model {base_model!r}")
+    key, value = carries
+    if not isinstance(parsed, dict) or parsed.get(key) != value:
+        raise ConfigError(f"{template_path}: the rendered YAML does not carry {key} {value!r}")
     return text
+
+
+def render_axolotl_config(preset: Preset, *, base_model: str, datasets: list[dict[str, str]], run_dir: Path,
+                          template_path: Path) -> str:
+    run_dir = Path(run_dir).resolve()
+    return render_yaml_template(template_path, ("base_model", base_model), preset_name=preset.name,
+                                base_model=base_model, datasets=datasets, prepared_path=str(run_dir / "prepared"),
+                                output_dir=str(run_dir / "output"), p=preset.values)
 
 
 # ---- strict validation ----------------------------------------------------------------

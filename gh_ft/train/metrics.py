@@ -128,9 +128,14 @@ def write_metrics(paths: RunPaths) -> dict | None:
         final = parse_train_summary(paths.log.read_text(encoding="utf-8", errors="replace"))
         summary["train_runtime_s"] = final.get("train_runtime")
         summary["train_loss"] = final.get("train_loss")
+    return write_summary(paths, summary, f"gh-ft run {paths.root.name}")
+
+
+def write_summary(paths: RunPaths, summary: dict, title: str) -> dict:
+    """metrics.json from a trainer's summary, and its loss curve as loss.png (every back-end)."""
     metrics = {"run_id": paths.root.name, **summary, "loss_png": None}
     try:
-        png = plot_loss(summary, f"gh-ft run {paths.root.name}")
+        png = plot_loss(summary, title)
     except ImportError:
         metrics["loss_png_note"] = "matplotlib is not installed (pip install 'gh-ft[train]'); no loss.png"
     else:

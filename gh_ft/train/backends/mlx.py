@@ -239,17 +239,7 @@ def write_metrics(paths: RunPaths, *, max_steps: int | None, runtime_s: float | 
         "train_runtime_s": runtime or None, "train_loss": sum(v for _, v in losses) / len(losses),
         "tokens_per_second": parsed["tokens_per_second"], "backend": "mlx",
     }
-    out = {"run_id": paths.root.name, **summary, "loss_png": None}
-    try:
-        png = train_metrics.plot_loss(summary, f"gh-ft run {paths.root.name} (mlx-lm)")
-    except ImportError:
-        out["loss_png_note"] = "matplotlib is not installed; no loss.png"
-    else:
-        from gh_ft.files import atomic_write_bytes
-        atomic_write_bytes(paths.loss_png, png)
-        out["loss_png"] = paths.loss_png.name
-    atomic_write_json(paths.metrics, out)
-    return out
+    return train_metrics.write_summary(paths, summary, f"gh-ft run {paths.root.name} (mlx-lm)")
 
 
 # ---- the adapter in PEFT format ------------------------------------------------------------------

@@ -16,12 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import yaml
 
-from gh_ft import __version__
 from gh_ft.resources import find_file, packaged_dir
-from gh_ft.train.config import ConfigError, Problem, load_preset, yaml_block, yaml_scalar
+from gh_ft.train.config import ConfigError, Problem, load_preset, render_yaml_template
 
 TEMPLATE_NAME = "mlx.yml.j2"
 
@@ -109,22 +107,8 @@ def load_mlx_preset(name: str, project_dir: Path | None = None) -> MlxPreset:
 
 def render_mlx_config(preset: MlxPreset, *, model: str, data_dir: Path, adapter_path: Path,
                       template_path: Path) -> str:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
-    env.filters["yaml"] = yaml_scalar
-    env.filters["yaml_block"] = yaml_block
-    try:
-        text = env.from_string(template_path.read_text(encoding="utf-8")).render(
-            gh_ft_version=__version__, preset_name=preset.name, model=str(model), data=str(data_dir),
-            adapter_path=str(adapter_path), p=preset.values)
-    except jinja2.TemplateError as e:
-        raise ConfigError(f"{template_path}: {e}") from None
-    try:
-        parsed = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{template_path} rendered invalid YAML: {e}") from None
-    if not isinstance(parsed, dict) or parsed.get("model") != str(model):
-        raise ConfigError(f"{template_path}: the rendered YAML does not carry model {str(model)!r}")
-    return text
+    return render_yaml_template(template_path, ("model", str(model)), preset_name=preset.name, model=str(model),
+                                data=str(data_dir), adapter_path=str(adapter_path), p=preset.values)
 
 
 # ---- strict validation ----------------------------------------------------------------

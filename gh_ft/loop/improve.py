@@ -354,10 +354,6 @@ class ImproveLoop:
         self.say(f"stopped ({self.stop.reason})")
 
 
-def runs_dir_of(settings: Settings) -> Path:
-    return settings.runs_dir
-
-
 def lock_holder(runs_dir: Path) -> str:
     """Who holds the loop lock, as far as its file says (the pid written by file_lock)."""
     with contextlib.suppress(OSError):
@@ -381,7 +377,7 @@ def loop_lock(runs_dir: Path) -> Iterator[None]:
 def run_loop(settings: Settings, *, watch: bool, steps: Steps, echo: Echo = print) -> RoundResult | None:
     """`gh-ft improve --once` (one round; its result) or `--watch` (rounds until SIGTERM).
     Raises LockBusy when another loop runs."""
-    runs_dir = runs_dir_of(settings)
+    runs_dir = settings.runs_dir
     with loop_lock(runs_dir), StopSignal().installed() as stop:
         loop = ImproveLoop(settings, runs_dir, steps, echo=echo, stop=stop)
         if watch:
@@ -392,7 +388,7 @@ def run_loop(settings: Settings, *, watch: bool, steps: Steps, echo: Echo = prin
 
 def rollback(settings: Settings, version: int, *, steps: Steps, echo: Echo = print) -> dict:
     """Serve `version` again: a new promotion event, runs/latest, then publishing."""
-    runs_dir = runs_dir_of(settings)
+    runs_dir = settings.runs_dir
     reg = Registry(runs_dir)
     row = find_row(reg.rows(), version)
     if row is None:

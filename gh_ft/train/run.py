@@ -40,17 +40,13 @@ class TrainResult:
         return "\n".join(lines)
 
 
-def _runs_dir(settings: Settings) -> Path:
-    return settings.runs_dir
-
-
 def _is_run(folder: Path) -> bool:
     return (folder / "axolotl.yml").is_file() or (folder / "mlx.yml").is_file()
 
 
 def find_run(settings: Settings, ref: str | None) -> RunPaths:
     """A run by folder, by id, or the newest one (ids sort by time)."""
-    runs = _runs_dir(settings)
+    runs = settings.runs_dir
     if ref:
         folder = Path(ref) if Path(ref).is_dir() else runs / ref
     else:
@@ -93,7 +89,7 @@ def train_run(settings: Settings, launcher_args: list[str], resume: str | None =
     else:
         from gh_ft.train.backends import axolotl as backend
     paths, code = backend.train(settings, paths, launcher_args, resume=bool(resume), argv=argv, echo=echo, env=env,
-                                runs_dir=_runs_dir(settings), extra=extra)
+                                runs_dir=settings.runs_dir, extra=extra)
     metrics = json.loads(paths.metrics.read_text()) if paths.metrics.is_file() else None
     return TrainResult(paths, code, metrics, choice_name, reason)
 

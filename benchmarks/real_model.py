@@ -76,11 +76,17 @@ def _rank(key: str, seed: int) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}:{key}".encode()).digest()[:8], "big")
 
 
-def split_rows(rows: list[dict], *, by: str, tasks: int, val_fraction: float, seed: int
-               ) -> tuple[list[dict], list[dict], list[dict]]:
+def is_task(row: dict) -> bool:
+    """A row that can be a test task: a component to write or to complete (not a document)."""
+    return row.get("kind") != "document"
+
+
+def split_rows(rows: list[dict], *, by: str, tasks: int, val_fraction: float, seed: int,
+               eligible=is_task) -> tuple[list[dict], list[dict], list[dict]]:
     """(train, val, test). Units are taken in a seeded hash order into test until it holds
-    `tasks` component tasks; every row sharing a unit or a group with a test row is kept out
-    of training. Validation takes `val_fraction` of the remaining units."""
+    `tasks` eligible tasks (`eligible(row)`: by default every component row); every row sharing
+    a unit or a group with a test row is kept out of training, eligible or not. Validation takes
+    `val_fraction` of the remaining units."""
     units = sorted({_unit(r, by) for r in rows}, key=lambda u: _rank(u, seed))
     test_units: set[str] = set()
     test_count = 0
@@ -88,10 +94,10 @@ def split_rows(rows: list[dict], *, by: str, tasks: int, val_fraction: float, se
         if test_count >= tasks:
             break
         test_units.add(unit)
-        test_count += sum(1 for r in rows if _unit(r, by) == unit and r.get("kind") != "document")
+        test_count += sum(1 for r in rows if _unit(r, by) == unit and eligible(r))
     if by == "plugin" and len(test_units) == len(units):
         raise SystemExit(f"--split plugin: {tasks} tasks need every plugin in the test split; lower --tasks")
-    test = [r for r in rows if _unit(r, by) in test_units and r.get("kind") != "document"][:tasks]
+    test = [r for r in rows if _unit(r, by) in test_units and eligible(r)][:tasks]
     test_groups = {r["group"] for r in rows if _unit(r, by) in test_units}
     rest = [r for r in rows if _unit(r, by) not in test_units and r["group"] not in test_groups]
     rest_units = sorted({_unit(r, by) for r in rest}, key=lambda u: _rank(u, seed + 1))
@@ -157,13 +163,15 @@ def train_plain(work: Path, base: Path, rows: list[dict], *, steps: int, seq_len
 # ---------------------------------------------------------------- evaluation and statistics
 
 def backends(kind: str, base: Path, run_dir: Path, base_gguf: Path | None, n_ctx: int):
-    """(tuned factory, base factory, what they are)."""
+    """(tuned maker, base maker, what they are): a maker takes a GenerationSettings and gives a
+    backend factory decoding with it."""
     from gh_ft.evaluate.backends import get_backend
 
     if kind == "transformers":
         adapter = run_dir / "output"
-        return (lambda: get_backend("transformers", str(base), adapter=str(adapter), name="tuned"),
-                lambda: get_backend("transformers", str(base), name="base"),
+        return (lambda g: lambda: get_backend("transformers", str(base), adapter=str(adapter), name="tuned",
+                                              generation=g),
+                lambda g: lambda: get_backend("transformers", str(base), name="base", generation=g),
                 {"tuned": f"{base} + {adapter}", "base": str(base)})
     from gh_ft.export.gguf import export_gguf
     from gh_ft.settings import load_settings
@@ -173,9 +181,90 @@ def backends(kind: str, base: Path, run_dir: Path, base_gguf: Path | None, n_ctx
     merge_run(settings, str(run_dir), echo=None)
     export = export_gguf(run_dir, quantizations=("q4_K_M",), include_adapter=False)
     tuned = export.quantized["q4_K_M"]
-    return (lambda: get_backend("llamacpp", str(tuned), name="tuned", n_ctx=n_ctx),
-            lambda: get_backend("llamacpp", str(base_gguf), name="base", n_ctx=n_ctx),
+    return (lambda g: lambda: get_backend("llamacpp", str(tuned), name="tuned", n_ctx=n_ctx, generation=g),
+            lambda g: lambda: get_backend("llamacpp", str(base_gguf), name="base", n_ctx=n_ctx, generation=g),
             {"tuned": str(tuned), "base": str(base_gguf)})
+
+
+# ---------------------------------------------------------------- decoding, chosen on validation
+
+# Candidates measured on the validation tasks with the tuned model; the one whose single answer
+# goes deepest through the judge's stages on average wins (what a user gets from one request).
+DEFAULT_DECODINGS = ("greedy:t=0;greedy-rp1.1:t=0,rp=1.1;"
+                     "sample-t0.7-rp1.1:t=0.7,top_p=0.95,rp=1.1,n=3")
+_DECODING_KEYS = {"t": ("temperature", float), "top_p": ("top_p", float), "top_k": ("top_k", int),
+                  "min_p": ("min_p", float), "rp": ("repeat_penalty", float), "n": ("n", int)}
+
+
+def parse_decodings(text: str) -> list[dict]:
+    """"NAME:t=0.7,top_p=0.95,rp=1.1,n=3;..." -> [{"name", "n", "generation": {field: value}}]."""
+    out = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        name, _, spec = part.rpartition(":") if ":" in part else (part, "", "")
+        fields: dict = {}
+        n = 1
+        for item in filter(None, (i.strip() for i in spec.split(","))):
+            key, _, value = item.partition("=")
+            if key not in _DECODING_KEYS or not value:
+                raise SystemExit(f"--decodings: {item!r} in {part!r} is not KEY=VALUE with KEY one of "
+                                 f"{', '.join(_DECODING_KEYS)}")
+            field, cast = _DECODING_KEYS[key]
+            if field == "n":
+                n = cast(value)
+            else:
+                fields[field] = cast(value)
+        if fields.get("temperature", 0.0) == 0 and n > 1:
+            raise SystemExit(f"--decodings: {part!r} is greedy (t=0), so n must be 1")
+        out.append({"name": name or part, "n": n, "generation": fields})
+    if not out:
+        raise SystemExit("--decodings names no candidate")
+    return out
+
+
+def sample_view(report: dict) -> list[list[dict]]:
+    """Per task, the model's samples (each with its stages)."""
+    return [row["samples"] for row in report["tasks"]]
+
+
+def decoding_score(report: dict) -> dict:
+    """Mean over tasks and samples of the share of stages passed (a single answer's depth),
+    pass@1 at the last stage (mean over samples) and mean chrF."""
+    from gh_ft.evaluate import metrics
+
+    stages = list(report["stages"])
+    tasks = sample_view(report)
+    depth = [sum(sum(metrics.passed(s["stages"], st) for st in stages) / len(stages) for s in ss) / len(ss)
+             for ss in tasks]
+    last = [sum(metrics.passed(s["stages"], stages[-1]) for s in ss) / len(ss) for ss in tasks]
+    funnel = {st: sum(metrics.passed(s["stages"], st) for ss in tasks for s in ss) / sum(len(ss) for ss in tasks)
+              for st in stages}
+    return {"depth": sum(depth) / len(depth), "pass@1": sum(last) / len(last),
+            "chrf": sum(r["chrf"] for r in report["tasks"]) / len(tasks), "stage_rates": funnel,
+            "pass@k_by_stage": report["aggregates"]["pass_at_k_by_stage"]}
+
+
+def choose_decoding(work: Path, make_tuned, val_tasks: list[dict], candidates: list[dict], *, max_new_tokens: int,
+                    context: list[Path], seed: int) -> tuple[dict, list[dict]]:
+    """Evaluate the tuned model on the validation tasks under each candidate; (winner, all)."""
+    from gh_ft.evaluate.run import evaluate
+    from gh_ft.prompt import GENERATION
+
+    data = work / "val-tasks"
+    atomic_write_jsonl(data / "test.jsonl", val_tasks)
+    tried = []
+    for cand in candidates:
+        generation = GENERATION.but(**cand["generation"])
+        t = time.perf_counter()
+        report = evaluate(data, make_tuned(generation), n=cand["n"], k=(1, cand["n"]) if cand["n"] > 1 else (1,),
+                          context_files=context, max_new_tokens=max_new_tokens,
+                          temperature=generation.temperature, seed=seed)
+        score = decoding_score(report)
+        tried.append({**cand, "generation": {k: v for k, v in vars(generation).items() if k != "stop"},
+                      "score": score, "seconds": time.perf_counter() - t, "tasks": len(val_tasks)})
+        print(f"decoding {cand['name']}: depth {score['depth']:.3f}, pass@1 {score['pass@1']:.1%}, "
+              f"chrF {score['chrf']:.1f} ({tried[-1]['seconds']:.0f} s)", flush=True)
+    best = max(tried, key=lambda c: (c["score"]["depth"], c["score"]["chrf"]))
+    return best, tried
 
 
 def paired(tuned: list[float], base: list[float], *, resamples: int, seed: int) -> dict:
@@ -199,30 +288,38 @@ def paired(tuned: list[float], base: list[float], *, resamples: int, seed: int) 
 
 
 def summarize_report(report: dict, *, resamples: int, seed: int) -> dict:
+    """Per model the funnel (tasks whose first answer passed each stage), pass@1 (mean over
+    samples), chrF and generation speed; per stage the paired difference tuned - base of the
+    per-task share of samples passing it."""
     from gh_ft.evaluate import metrics
 
     stages = list(report["stages"])
     rows = report["tasks"]
+
+    def share(samples: list[dict], st: str) -> float:
+        return sum(metrics.passed(s["stages"], st) for s in samples) / len(samples)
+
     per_model = {}
+    aggregates = {"tuned": report["aggregates"], "base": report["baseline_aggregates"]}
     for who, get in (("tuned", lambda r: r), ("base", lambda r: r["baseline"])):
         views = [get(r) for r in rows]
         per_model[who] = {
+            "spec_match_rate": aggregates[who].get("spec_match_rate"),
             "funnel": {st: sum(metrics.passed(v["stages"], st) for v in views) for st in stages},
-            "pass@1": sum(metrics.passed(v["stages"], stages[-1]) for v in views) / len(views),
+            "pass@1": sum(share(v["samples"], stages[-1]) for v in views) / len(views),
             "chrf": sum(v["chrf"] for v in views) / len(views),
             "generated_tokens": sum(v["tokens"] for v in views),
             "generation_seconds": sum(v["latency_s"] for v in views),
         }
         per_model[who]["generation_tokens_per_s"] = (per_model[who]["generated_tokens"]
                                                      / max(per_model[who]["generation_seconds"], 1e-9))
-    diff = {st: paired([float(metrics.passed(r["stages"], st)) for r in rows],
-                       [float(metrics.passed(r["baseline"]["stages"], st)) for r in rows],
+    diff = {st: paired([share(r["samples"], st) for r in rows], [share(r["baseline"]["samples"], st) for r in rows],
                        resamples=resamples, seed=seed) for st in stages}
     diff["chrf"] = paired([r["chrf"] for r in rows], [r["baseline"]["chrf"] for r in rows],
                           resamples=resamples, seed=seed)
     return {"stages": stages, "models": per_model, "paired": diff,
             "notes": {"generation_tokens_per_s": "generated tokens / seconds from request to answer: prompt "
-                                                 "processing included",
+                                                 "processing included (first sample of each task)",
                       "funnel": "tasks whose first answer reached the stage without a fail verdict "
                                 "(gh_ft.evaluate.metrics.passed: an unknown verdict, e.g. no compiler, is no fail)"}}
 
@@ -241,7 +338,8 @@ def print_summary(result: dict) -> None:
           f"{c['ci95'][1]:+.1f}]")
     for who in ("tuned", "base"):
         m = s["models"][who]
-        print(f"{who}: pass@1 {m['pass@1']:.1%}, chrF {m['chrf']:.1f}, generation "
+        spec = "n/a" if m.get("spec_match_rate") is None else f"{m['spec_match_rate']:.1%}"
+        print(f"{who}: pass@1 {m['pass@1']:.1%}, spec fields matched {spec}, chrF {m['chrf']:.1f}, generation "
               f"{m['generation_tokens_per_s']:.1f} tokens/s")
     t = result["training"]
     ax, hf = t["axolotl"], t.get("transformers_peft")
@@ -324,7 +422,16 @@ def main(argv: list[str] | None = None) -> int:
                     "'lr=2e-4,1e-3;rank=8,16' (every combination, each within --max-steps)")
     ap.add_argument("--val-rows", type=int, default=20, help="validation rows scored per candidate")
     ap.add_argument("--backend", choices=("llamacpp", "transformers"), default="llamacpp")
-    ap.add_argument("--max-new-tokens", type=int, default=1024)
+    ap.add_argument("--max-new-tokens", type=int, default=1024,
+                    help="answer budget of every generation")
+    ap.add_argument("--task-max-tokens", type=int,
+                    help="test and validation tasks are those whose reference is at most this many tokens "
+                         "(default: --max-new-tokens, so a whole answer fits the budget)")
+    ap.add_argument("--decodings", default=DEFAULT_DECODINGS,
+                    help="decoding candidates tried on the validation tasks with the tuned model, "
+                         "'NAME:t=..,top_p=..,top_k=..,min_p=..,rp=..,n=..;...' ('' : gh_ft.prompt.GENERATION only)")
+    ap.add_argument("--val-tasks", type=int, default=8, help="validation tasks the decodings are compared on")
+    ap.add_argument("--test-n", type=int, default=1, help="answers per test task (sampling decodings only)")
     ap.add_argument("--bootstrap", type=int, default=10_000, help="paired-bootstrap resamples")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", type=Path, default=ROOT / "out" / "bench-real-model")
@@ -349,9 +456,27 @@ def main(argv: list[str] | None = None) -> int:
     timings: dict[str, float] = {}
 
     t = time.perf_counter()
+    base = import_base_model(args.base, echo=lambda m: print(m, flush=True))
+    base_manifest = json.loads((base / "manifest.json").read_text())
+    timings["import_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
     rows = collect_rows(args.sources.resolve(), work)
+    # A task whose reference answer is longer than the answer budget cannot be answered whole
+    # by any model; it would count as a syntax failure for both, so only tasks that fit are
+    # drawn (measured with the base model's tokenizer, EOS included).
+    from transformers import AutoTokenizer
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    for r in rows:
+        r["reference_tokens"] = len(tokenizer(r["output"], add_special_tokens=False)["input_ids"]) + 1
+
+    task_max_tokens = args.task_max_tokens or args.max_new_tokens
+
+    def fits(row: dict) -> bool:
+        return is_task(row) and row["reference_tokens"] <= task_max_tokens
+
     train, val, test = split_rows(rows, by=args.split, tasks=args.tasks, val_fraction=args.val_fraction,
-                                  seed=args.seed)
+                                  seed=args.seed, eligible=fits)
     if len(test) < args.tasks:
         print(f"warning: only {len(test)} test tasks (asked for {args.tasks})", flush=True)
     data_dir = work / "dataset"
@@ -359,12 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         atomic_write_jsonl(data_dir / f"{name}.jsonl", [_alpaca(r) for r in part])
     timings["collect_s"] = time.perf_counter() - t
     print(f"{len(rows)} examples from {args.sources}: train {len(train)}, val {len(val)}, test {len(test)} "
-          f"(split by {args.split})", flush=True)
-
-    t = time.perf_counter()
-    base = import_base_model(args.base, echo=lambda m: print(m, flush=True))
-    base_manifest = json.loads((base / "manifest.json").read_text())
-    timings["import_s"] = time.perf_counter() - t
+          f"(split by {args.split}; {sum(map(fits, rows))} tasks fit {task_max_tokens} tokens)", flush=True)
 
     t = time.perf_counter()
     fixed = {"lr": args.lr, "rank": args.rank, "seq_len": args.seq_len, "epochs": args.epochs}
@@ -378,13 +498,28 @@ def main(argv: list[str] | None = None) -> int:
     timings["train_plain_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    tuned_factory, base_factory, described = backends(args.backend, base, run_dir,
-                                                      Path(base_manifest["source"]["path"]),
-                                                      n_ctx=int(axolotl_values.get("sequence_len", 2048)) * 2)
+    make_tuned, make_base, described = backends(args.backend, base, run_dir, Path(base_manifest["source"]["path"]),
+                                                n_ctx=int(axolotl_values.get("sequence_len", 2048)) * 2)
     timings["export_s"] = time.perf_counter() - t
+
+    from gh_ft.prompt import GENERATION
     t = time.perf_counter()
-    report = evaluate(data_dir, tuned_factory, baseline_backend=base_factory, context_files=[args.sources.resolve()],
-                      max_new_tokens=args.max_new_tokens, seed=args.seed,
+    context = [args.sources.resolve()]
+    val_tasks = [_alpaca(r) for r in val if fits(r)][:args.val_tasks]
+    decodings: list[dict] = []
+    chosen = {"name": "gh_ft.prompt.GENERATION", "n": 1, "generation": {}}
+    if args.decodings and val_tasks:
+        chosen, decodings = choose_decoding(work, make_tuned, val_tasks, parse_decodings(args.decodings),
+                                            max_new_tokens=args.max_new_tokens, context=context, seed=args.seed)
+        print(f"decoding chosen on {len(val_tasks)} validation tasks: {chosen['name']}", flush=True)
+    generation = GENERATION.but(**{k: v for k, v in chosen["generation"].items() if k != "max_new_tokens"})
+    test_n = args.test_n if generation.temperature > 0 else 1
+    timings["decoding_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    report = evaluate(data_dir, make_tuned(generation), baseline_backend=make_base(generation), context_files=context,
+                      n=test_n, k=(1, test_n) if test_n > 1 else (1,),
+                      max_new_tokens=args.max_new_tokens, temperature=generation.temperature, seed=args.seed,
                       progress=lambda m: print(m, flush=True))
     timings["evaluate_s"] = time.perf_counter() - t
     paths = write_reports(report, work / "evaluation")
@@ -404,7 +539,13 @@ def main(argv: list[str] | None = None) -> int:
                                "criterion": "mean validation answer loss (nats/token), lowest wins",
                                "tried": tried},
                      "same_rows": "both read train.jsonl; Axolotl's sampler and the loop shuffle it differently"},
-        "decoding": {"max_new_tokens": args.max_new_tokens, "temperature": report["settings"]["temperature"]},
+        "decoding": {"max_new_tokens": args.max_new_tokens, "chosen": chosen["name"],
+                     "test": {**{k: v for k, v in vars(generation).items() if k != "stop"}, "n": test_n},
+                     "criterion": "mean share of judge stages one answer passes on the validation tasks "
+                                  "(tuned model), then chrF",
+                     "validation_tasks": len(val_tasks), "tried": decodings},
+        "task_selection": f"component tasks whose reference answer is at most {task_max_tokens} tokens "
+                          "(base tokenizer, EOS included)",
         "summary": summarize_report(report, resamples=args.bootstrap, seed=args.seed),
         "evaluation_report": str(paths["json"]), "timings": timings, "versions": _versions(),
     }

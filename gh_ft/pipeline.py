@@ -221,17 +221,31 @@ class Pipeline:
         if done is not None:
             self._note_report(out / "report.json")
             return StageResult("evaluate", SKIPPED, "model, test set and judge unchanged", artifacts=done)
-        if ev.backend != "transformers":
-            raise StageFailed(f"gh-ft run evaluates the merged model with the transformers backend; "
+        if ev.backend == "transformers":
+            model, baseline = str(run / "output" / "merged"), stages.base_model(self.s) if ev.baseline else None
+        elif ev.backend == "llamacpp":
+            # The exported GGUFs as llama.cpp serves them: the merged model against the base
+            # model, both at the export's full precision, so the comparison is like for like.
+            model = self._artifact("gguf model-", "the merged model's GGUF")
+            baseline = self._artifact("gguf base-", "the base model's GGUF") if ev.baseline else None
+        else:
+            raise StageFailed(f"gh-ft run evaluates the merged model with transformers or llama.cpp; "
                               f"evaluate.backend={ev.backend!r} is for `gh-ft evaluate`")
         progress = (lambda message: self.echo(f"  {message}")) if self.progress else None
-        _, paths = stages.evaluate(self.s, model=str(run / "output" / "merged"), backend="transformers",
-                                   baseline=stages.base_model(self.s) if ev.baseline else None, out=out,
+        _, paths = stages.evaluate(self.s, model=model, backend=ev.backend, baseline=baseline, out=out,
                                    progress=progress, extra={"artifacts": {**self.artifacts}})
         arts = {f"report.{p.suffix[1:]}": str(p) for p in paths.values()}
         self.state.record("evaluate", key, arts)
         self._note_report(paths["json"])
         return StageResult("evaluate", RAN, self._funnel_text(), artifacts=arts)
+
+    def _artifact(self, prefix: str, what: str) -> str:
+        """The export stage's file whose artifact name starts with `prefix`."""
+        found = [path for name, path in self.artifacts.items() if name.startswith(prefix) and Path(path).is_file()]
+        if not found:
+            raise StageFailed(f"evaluate.backend=llamacpp needs {what}, which the export stage did not leave "
+                              f"(artifacts: {', '.join(sorted(self.artifacts)) or 'none'})")
+        return found[0]
 
     def _note_report(self, path: Path) -> None:
         if path.is_file():

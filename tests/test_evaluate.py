@@ -186,6 +186,54 @@ def test_report_html_is_self_contained_and_escapes_code(tmp_path):
     assert set(data["artifacts"]) == {"report.json", "report.md", "report.html"}
 
 
+def test_report_text_shows_a_task_side_by_side_with_verdicts():
+    from gh_ft.evaluate.report import find_task, render_text
+
+    report = _built_report()
+    text = render_text(report, "2", width=100)
+    assert "pass rate: extract" in text and "== test-002: Write component 2" in text
+    row = report["tasks"][1]
+    assert f"model tuned: {row['verdict']} at {row['stage']}" in text
+    assert f"baseline base: {row['baseline']['verdict']} at {row['baseline']['stage']}" in text
+    body = text.split("== test-002", 1)[1].splitlines()[3:]
+    assert body and all(len(line) <= 100 for line in body) and any(" | " in line for line in body)
+    first = render_text(report, None, side_by_side=False)
+    assert "== test-001" in first and "=== model tuned: pass" in first and "List<Point3d>" in first
+    assert find_task(report, "test-002") is report["tasks"][1]
+    with pytest.raises(ValueError, match=r"no task '7' in the report: its 2 tasks are test-001 … test-002"):
+        find_task(report, "7")
+
+
+def test_gh_ft_report_finds_the_newest_report_and_errors_in_one_line(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from gh_ft.evaluate.run import write_reports
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "gh-ft.yml").write_text("train:\n  runs_dir: runs\n")
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "gh_ft", "--config", "gh-ft.yml", "report", *args],
+                              capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(root),
+                                                                                 "PATH": "/usr/bin:/bin"})
+
+    empty = cli()
+    assert empty.returncode == 1 and empty.stderr.count("\n") == 1 and "no evaluation report in" in empty.stderr
+    old = write_reports(_built_report(), tmp_path / "runs" / "r1" / "eval")["json"]
+    time.sleep(0.01)
+    report = _built_report()
+    report["model"]["name"] = "newer"
+    write_reports(report, tmp_path / "evals" / "e1")
+    shown = cli("--width", "90")
+    assert shown.returncode == 0 and "model newer:" in shown.stdout and "evals/e1/report.json" in shown.stdout
+    by_run = cli(str(old.parent.parent), "--task", "test-002")
+    assert by_run.returncode == 0 and "model tuned:" in by_run.stdout and "== test-002" in by_run.stdout
+    bad = cli(str(old.parent.parent), "--task", "9")
+    assert bad.returncode == 1 and "no task '9'" in bad.stderr and "Traceback" not in bad.stderr
+
+
 # ---------------------------------------------------------------- end to end on the tiny model
 
 def test_transformers_backend_is_deterministic_with_the_seed(tiny_model_dir):

@@ -48,3 +48,43 @@ def test_sweep_spec_is_every_combination():
 
     with pytest.raises(SystemExit, match="lora_r"):
         parse_sweep("lora_r=8")
+
+
+def test_tasks_are_drawn_from_eligible_rows_and_their_files_stay_out_of_training():
+    rows = _rows()
+    long = {id(r) for r in rows if r["source"].endswith("#K1")}   # "too long to answer": not eligible
+    train, val, test = split_rows(rows, by="file", tasks=6, val_fraction=0.2, seed=0,
+                                  eligible=lambda r: r["kind"] != "document" and id(r) not in long)
+    assert len(test) == 6 and not [r for r in test if id(r) in long]
+    test_files = {r["source"].split("#")[0] for r in test}
+    # A test file's ineligible components are not trained on either.
+    assert not [r for r in train + val if r["source"].split("#")[0] in test_files]
+
+
+def test_decoding_candidates_are_parsed_and_greedy_takes_one_sample():
+    import pytest
+
+    from benchmarks.real_model import DEFAULT_DECODINGS, parse_decodings
+
+    cands = parse_decodings(DEFAULT_DECODINGS)
+    assert [c["name"] for c in cands][0] == "greedy" and cands[0] == {"name": "greedy", "n": 1,
+                                                                      "generation": {"temperature": 0.0}}
+    assert parse_decodings("s:t=0.7,top_p=0.95,rp=1.1,n=3") == [
+        {"name": "s", "n": 3, "generation": {"temperature": 0.7, "top_p": 0.95, "repeat_penalty": 1.1}}]
+    with pytest.raises(SystemExit, match="greedy"):
+        parse_decodings("g:t=0,n=2")
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        parse_decodings("g:temp=0")
+
+
+def test_decoding_score_is_the_mean_depth_of_one_answer():
+    from benchmarks.real_model import decoding_score
+
+    stages = ["extract", "syntax", "structure", "api"]
+    ok, syntax_fail = ({s: "pass" for s in stages}, {"extract": "pass", "syntax": "fail"})
+    report = {"stages": stages, "aggregates": {"pass_at_k_by_stage": {}},
+              "tasks": [{"chrf": 50.0, "samples": [{"stages": ok}, {"stages": syntax_fail}]},
+                        {"chrf": 10.0, "samples": [{"stages": syntax_fail}, {"stages": syntax_fail}]}]}
+    score = decoding_score(report)
+    assert score["depth"] == (((4 + 1) / 4 / 2) + (1 / 4)) / 2
+    assert score["pass@1"] == 0.25 and score["chrf"] == 30.0 and score["stage_rates"]["syntax"] == 0.25

@@ -82,7 +82,8 @@ def test_feedback_and_docs_join_the_datasets(tmp_path):
 @pytest.mark.parametrize("preset", ["tiny-cpu", "deepseek-coder-6.7b-lora", "qlora-4bit", "multi-gpu", "ray",
                                     # `gguf:` imports Gemma 3 270M into the cache first (minutes, once)
                                     pytest.param("gemma3-270m-cpu", marks=pytest.mark.slow),
-                                    pytest.param("gemma3-270m-gpu", marks=pytest.mark.slow)])
+                                    pytest.param("gemma3-270m-gpu", marks=pytest.mark.slow),
+                                    pytest.param("gemma3-270m-demo", marks=pytest.mark.slow)])
 def test_presets_render_and_validate(preset, project):
     settings = load_settings(project / "gh-ft.yml", {"train": {"preset": preset}})
     rendered = render_for(settings, project / "runs" / "x")

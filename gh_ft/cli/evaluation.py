@@ -58,3 +58,29 @@ def evaluate_cmd(ctx, model, overrides, adapter, baseline, n, k, out, temperatur
                                seed=seed, progress=lambda message: click.echo(message, err=True))
     for path in paths.values():
         click.echo(f"wrote {path}")
+
+
+@main.command("report")
+@click.argument("where", required=False, type=click.Path(path_type=Path, exists=True))
+@click.option("--task", help="Task id (test-003) or position (3) to show; default the first.")
+@click.option("--one-after-another", is_flag=True, help="Answers one after another instead of side by side.")
+@click.option("--width", type=int, help="Columns to lay the answers out in (default: the terminal's).")
+@click.pass_context
+def report_cmd(ctx, where, task, one_after_another, width):
+    """Print an evaluation report: the summary, then one task's answers from the model and the
+    baseline with their verdicts. WHERE: a report.json, its folder or a run folder (default:
+    the newest report of the project's runs and evals)."""
+    import json as _json
+    import shutil
+
+    from gh_ft.evaluate.report import render_text
+    from gh_ft.evaluate.run import ReportError, find_report
+
+    path = find_report(_settings(ctx), where)
+    try:
+        report = _json.loads(path.read_text(encoding="utf-8"))
+        text = render_text(report, task, side_by_side=not one_after_another,
+                           width=width or shutil.get_terminal_size().columns)
+    except (ValueError, KeyError, TypeError) as e:
+        raise ReportError(f"{path}: {e}") from None
+    click.echo(f"{path}\n{text}", nl=False)

@@ -77,14 +77,19 @@ def _pad(cell: str, width: int) -> str:
     return cell + " " * max(0, width - used)
 
 
+def columns(blocks: list[tuple[str, str]], width: int = 120) -> str:
+    """(header, text) blocks laid out side by side in columns that share `width`."""
+    col = max(10, (width - 3 * (len(blocks) - 1)) // len(blocks))
+    cells = [_cells(header, col) + ["-" * col] + _cells(text, col) for header, text in blocks]
+    rows = max(len(c) for c in cells)
+    lines = [" | ".join(_pad(c[r] if r < len(c) else "", col) for c in cells).rstrip() for r in range(rows)]
+    return "\n".join(lines) + "\n"
+
+
 def format_answers(answers: list[Answer], *, side_by_side: bool = False, width: int = 120) -> str:
     if not side_by_side or len(answers) < 2:
         return "\n".join(f"=== {a.header()} ===\n{a.generation.text}\n" for a in answers)
-    col = max(10, (width - 3 * (len(answers) - 1)) // len(answers))
-    columns = [_cells(a.header(), col) + ["-" * col] + _cells(a.generation.text, col) for a in answers]
-    rows = max(len(c) for c in columns)
-    lines = [" | ".join(_pad(c[r] if r < len(c) else "", col) for c in columns).rstrip() for r in range(rows)]
-    return "\n".join(lines) + "\n"
+    return columns([(a.header(), a.generation.text) for a in answers], width)
 
 
 def answers_json(answers: list[Answer]) -> str:

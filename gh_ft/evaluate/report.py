@@ -207,3 +207,61 @@ def render_html(report: dict) -> str:
 <h2>Artifacts</h2><ul>{artifacts}</ul>
 </body></html>
 """
+
+
+# ---------------------------------------------------------------- terminal (gh-ft report)
+
+def find_task(report: dict, task: str | int | None) -> dict:
+    """A task row by id ("test-003") or by 1-based position; the first when None."""
+    rows = report["tasks"]
+    if task is None or task == "":
+        return rows[0]
+    for row in rows:
+        if row["id"] == str(task):
+            return row
+    try:
+        index = int(task)
+    except ValueError:
+        index = 0
+    if 1 <= index <= len(rows):
+        return rows[index - 1]
+    raise ValueError(f"no task {task!r} in the report: its {len(rows)} tasks are "
+                     f"{rows[0]['id']} … {rows[-1]['id']} (or 1 … {len(rows)})")
+
+
+def _verdict_header(who: str, view: dict) -> str:
+    why = "; ".join(view["reasons"]) if view["reasons"] else ""
+    return f"{who}: {view['verdict']} at {view['stage']}, chrF {view['chrf']:.1f}, {view['tokens']} tokens" + (
+        f" — {why}" if why else "")
+
+
+def _answer(view: dict) -> str:
+    """The extracted component, or the whole answer when none could be extracted."""
+    if view.get("code"):
+        return view["code"]
+    samples = view.get("samples") or [{}]
+    return samples[0].get("text") or "(empty answer)"
+
+
+def render_text(report: dict, task: str | int | None = None, *, side_by_side: bool = True, width: int = 120) -> str:
+    """The summary table, then one task: its instruction and the model's and the baseline's
+    answers with their verdicts, side by side (or one after another)."""
+    from gh_ft.evaluate.generate import columns
+
+    names = [report["model"].get("name", "model")] + ([report["baseline"].get("name", "baseline")]
+                                                        if report.get("baseline") else [])
+    lines = [f"{report['settings']['tasks']} tasks; " + " vs ".join(names)]
+    label = max(len(r[0]) for r in summary_rows(report))
+    lines.append(f"{'':<{label}}  {'model':>10}  {'baseline':>10}  {'difference':>10}")
+    lines += [f"{m:<{label}}  {a:>10}  {b:>10}  {d:>10}" for m, a, b, d in summary_rows(report)]
+    row = find_task(report, task)
+    lines += ["", f"== {row['id']}: {row['instruction']}",
+              f"   (the reference answer: {row['reference_verdict']} at {row['reference_stage']})", ""]
+    blocks = [(_verdict_header(f"model {names[0]}", row), _answer(row))]
+    if row.get("baseline"):
+        blocks.append((_verdict_header(f"baseline {names[1]}", row["baseline"]), _answer(row["baseline"])))
+    if side_by_side and len(blocks) > 1:
+        body = columns(blocks, width)
+    else:
+        body = "\n".join(f"=== {header} ===\n{code}\n" for header, code in blocks)
+    return "\n".join(lines) + "\n" + body

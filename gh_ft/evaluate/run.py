@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from gh_ft.evaluate.backends import Backend, check_sampling
 from gh_ft.csharp.declarations import FileDecls, read_declarations
+from gh_ft.errors import GhFtError
 from gh_ft.files import atomic_write_json, atomic_write_text, read_jsonl
 from gh_ft.prompt import GENERATION, render_prompt
 from gh_ft.evaluate import metrics
@@ -242,6 +243,27 @@ def write_reports(report: dict, out_dir: Path | str) -> dict[str, Path]:
     atomic_write_text(paths["markdown"], render_markdown(report))
     atomic_write_text(paths["html"], render_html(report))
     return paths
+
+
+class ReportError(GhFtError, ValueError):
+    """No evaluation report where one was asked for."""
+
+
+def find_report(settings, where: Path | None = None) -> Path:
+    """report.json given as a file, a folder holding it, or a run folder (its eval/); without
+    `where`, the newest report among the project's runs and evals folders."""
+    if where is not None:
+        where = Path(where).absolute()
+        for candidate in (where, where / "report.json", where / "eval" / "report.json"):
+            if candidate.is_file():
+                return candidate
+        raise ReportError(f"no evaluation report at {where} (a report.json, its folder or a run folder)")
+    found = [p for p in (*settings.runs_dir.glob("*/eval/report.json"), *settings.evals_dir.glob("*/report.json"))
+             if p.is_file()]
+    if not found:
+        raise ReportError(f"no evaluation report in {settings.runs_dir} or {settings.evals_dir}: "
+                          "run `gh-ft run` or `gh-ft evaluate` first")
+    return max(found, key=lambda p: p.stat().st_mtime_ns)
 
 
 def default_out(evals_dir: Path, name: str) -> Path:

@@ -66,6 +66,9 @@ class GenerationSettings:
     top_k: int = 0
     min_p: float = 0.0
     repeat_penalty: float = 1.0
+    # The penalty looks back this many generated tokens (llama.cpp's penalty_last_n, Ollama's
+    # repeat_last_n; both default to 64); the transformers backend applies it the same way.
+    repeat_last_n: int = 64
     max_new_tokens: int = 1024  # issue #18 measured with 1,024; the median real component is 1,239 Gemma tokens
     stop: tuple[str, ...] = STOP_MARKERS
 
@@ -77,7 +80,7 @@ class GenerationSettings:
         """The settings as Ollama names them (request `options`, Modelfile PARAMETERs)."""
         return {"temperature": float(self.temperature), "top_p": float(self.top_p), "top_k": int(self.top_k),
                 "min_p": float(self.min_p), "repeat_penalty": float(self.repeat_penalty),
-                "num_predict": int(self.max_new_tokens),
+                "repeat_last_n": int(self.repeat_last_n), "num_predict": int(self.max_new_tokens),
                 "stop": list(self.stop)}
 
 

@@ -90,6 +90,35 @@ def test_the_transformers_backend_decodes_with_the_same_settings(monkeypatch):
     except RuntimeError:
         pass
     [kw] = made
-    assert kw["do_sample"] is False and kw["repetition_penalty"] is None and kw["top_k"] is None
+    # The repeat penalty is gh-ft's own processor (llama.cpp's window), never transformers' own.
+    assert kw["do_sample"] is False and "repetition_penalty" not in kw and kw["top_k"] is None
     assert kw["stop_strings"] == list(GENERATION.stop) and kw["max_new_tokens"] == 9
     assert real is not record
+
+
+def test_the_transformers_repeat_penalty_is_llama_cpps():
+    """Only the last repeat_last_n generated tokens are penalised (the prompt never is), a
+    positive logit divided by the penalty, a negative one multiplied, each token once."""
+    import torch
+
+    from gh_ft.evaluate.backends.hf import _repeat_penalty_processor
+
+    scores = torch.tensor([[2.0, -2.0, 4.0, 1.0, -1.0]])
+    prompt = [3, 4]                       # tokens 3 and 4 are only in the prompt
+    ids = torch.tensor([prompt + [0, 1, 0, 2]])
+    out = _repeat_penalty_processor(2.0, 3, len(prompt))(ids, scores.clone())
+    # The window is the last 3 generated tokens: 1, 0, 2 (0 twice counts once).
+    assert out.tolist() == [[1.0, -4.0, 2.0, 1.0, -1.0]]
+    out = _repeat_penalty_processor(2.0, 1, len(prompt))(ids, scores.clone())
+    assert out.tolist() == [[2.0, -2.0, 2.0, 1.0, -1.0]]
+    nothing_yet = _repeat_penalty_processor(2.0, 64, len(prompt))(torch.tensor([prompt]), scores.clone())
+    assert nothing_yet.tolist() == scores.tolist()
+
+
+def test_every_backend_and_the_modelfile_share_the_penalty_window():
+    assert _served()["repeat_last_n"] == GENERATION.repeat_last_n
+    import inspect
+
+    from gh_ft.evaluate.backends import llamacpp
+
+    assert "last_n_tokens_size=generation.repeat_last_n" in inspect.getsource(llamacpp.LlamaCppBackend.__init__)

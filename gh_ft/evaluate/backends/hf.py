@@ -36,6 +36,27 @@ def _clock_criteria(stamps: list[float]):
     return _Clock()
 
 
+def _repeat_penalty_processor(penalty: float, last_n: int, prompt_width: int):
+    """The repeat penalty as llama.cpp (and so Ollama) applies it: only to the tokens among the
+    last `last_n` *generated* ones (the prompt never counts: llama.cpp's sampler is fed only
+    what it samples), a positive logit divided by the penalty, a negative one multiplied.
+    transformers' own repetition_penalty counts the whole prompt too, and answers would differ."""
+    from transformers import LogitsProcessor
+
+    class _LastNRepeatPenalty(LogitsProcessor):
+        def __call__(self, input_ids, scores):
+            import torch
+
+            window = input_ids[:, prompt_width:][:, -last_n:] if last_n > 0 else input_ids[:, :0]
+            if window.shape[1] == 0:
+                return scores
+            picked = torch.gather(scores, 1, window)
+            picked = torch.where(picked > 0, picked / penalty, picked * penalty)
+            return scores.scatter(1, window, picked)
+
+    return _LastNRepeatPenalty()
+
+
 class TransformersBackend:
     kind = "transformers"
 
@@ -97,7 +118,7 @@ class TransformersBackend:
     def _generate_batch(self, prompts: list[str], max_new_tokens: int, temperature: float, n: int,
                         seed: int) -> list[list[Generation]]:
         import torch
-        from transformers import GenerationConfig, StoppingCriteriaList, set_seed
+        from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList, set_seed
 
         tok = self.tokenizer
         enc = tok(prompts, return_tensors="pt", padding=True).to(self.device)
@@ -107,7 +128,6 @@ class TransformersBackend:
             max_new_tokens=max_new_tokens, do_sample=sampling, temperature=temperature if sampling else None,
             top_p=g.top_p if sampling else None, top_k=(g.top_k or None) if sampling else None,
             min_p=(g.min_p or None) if sampling else None,
-            repetition_penalty=g.repeat_penalty if g.repeat_penalty != 1.0 else None,
             num_return_sequences=n, eos_token_id=self.eos_ids,
             # Finished rows are padded with EOS, so a row's length is the index of its first EOS.
             pad_token_id=self.eos_ids[0], bos_token_id=tok.bos_token_id, stop_strings=list(g.stop))
@@ -115,7 +135,10 @@ class TransformersBackend:
         set_seed(seed)
         t0 = time.perf_counter()
         with torch.inference_mode():
-            out = self.model.generate(**enc, generation_config=config, tokenizer=tok,
+            processors = LogitsProcessorList([_repeat_penalty_processor(g.repeat_penalty, g.repeat_last_n,
+                                                                         enc["input_ids"].shape[1])]
+                                             if g.repeat_penalty != 1.0 else [])
+            out = self.model.generate(**enc, generation_config=config, tokenizer=tok, logits_processor=processors,
                                       stopping_criteria=StoppingCriteriaList([_clock_criteria(stamps)]))
         t_end = time.perf_counter()
         width = enc["input_ids"].shape[1]

@@ -56,6 +56,7 @@ class LlamaCppBackend:
         self.llm = llama_cpp.Llama(model_path=self.model_path, lora_path=self.adapter_path, n_ctx=n_ctx,
                                    n_threads=self.n_threads, n_threads_batch=self.n_threads,
                                    n_batch=min(n_batch, n_ctx), seed=0,
+                                   last_n_tokens_size=generation.repeat_last_n,
                                    verbose=verbose)
         self._vocab = self.llm._model.vocab  # the public API has no end-of-generation test
         self._buffer = ctypes.create_string_buffer(256)

@@ -20,6 +20,7 @@ from gh_ft import __version__
 from gh_ft.files import sha256_file, sha256_if_file
 from gh_ft.loop.gate import Scores
 from gh_ft.loop.improve import DataState, Echo, IngestSummary, ModelRef, Steps, TrainOutcome
+from gh_ft.prompt import GENERATION, SAMPLING_TEMPERATURE
 from gh_ft.settings import Settings
 from gh_ft.train.launch import STDOUT  # the stdout of the moment (a CLI runner's too), not the one at import
 
@@ -224,7 +225,7 @@ def evaluate(settings: Settings, *, model: str, backend: str | None = None, adap
 
     ev = settings.evaluate
     kind = backend or ev.backend
-    temperature = (0.0 if n == 1 else 0.8) if temperature is None else temperature
+    temperature = (GENERATION.temperature if n == 1 else SAMPLING_TEMPERATURE) if temperature is None else temperature
     shared: dict[str, Any] = {"host": settings.ollama.host} if kind == "ollama" else {}
     opts = {**shared, **({"adapter": adapter} if adapter else {}), **({"name": name} if name else {})}
     model_backend = get_backend(kind, model, **opts) if with_model else (lambda: get_backend(kind, model, **opts))

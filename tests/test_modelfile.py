@@ -213,7 +213,7 @@ def test_render_modelfile_writes_format_stops_and_parameters():
     values = back.parameter_values()
     assert values == {"stop": [*STOP_MARKERS, "</s>", "<|EOT|>"], "temperature": 0.2, "num_ctx": 4096,
                       "repeat_penalty": GENERATION.repeat_penalty, "repeat_last_n": GENERATION.repeat_last_n,
-                      "top_k": 0, "top_p": 1.0, "min_p": 0.0, "num_predict": GENERATION.max_new_tokens}
+                      "top_k": 0, "top_p": GENERATION.top_p, "min_p": 0.0, "num_predict": GENERATION.max_new_tokens}
     assert "# run 20261126-x\n# second line\n" in text
 
 

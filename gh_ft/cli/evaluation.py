@@ -46,7 +46,7 @@ def judge(files, as_json, context_dirs, no_compile, references):
 @click.option("--n", type=int, default=1, show_default=True, help="Samples per task (n > 1 samples at --temperature).")
 @click.option("--k", default="1", show_default=True, help="pass@k values, comma-separated, each at most n (e.g. 1,5).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Report folder (default: evals/<time>-<model>).")
-@click.option("--temperature", type=float, help="Sampling temperature (default: 0 = greedy for n=1, 0.8 for n>1).")
+@click.option("--temperature", type=float, help="Sampling temperature (default: 0 = greedy for n=1, 0.7 for n>1).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.pass_context
 def evaluate_cmd(ctx, model, overrides, adapter, baseline, n, k, out, temperature, seed):

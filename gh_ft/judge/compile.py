@@ -36,10 +36,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
+from gh_ft.csharp.parse import parse_tree
 from gh_ft.judge.api_index import load_api_index
 from gh_ft.judge.compile_errors import NEWER_CSHARP, ErrorClassifier, Judged, parse_mcs_output
 from gh_ft.judge.compile_units import Unit, prepare_unit, wrap_unit
 from gh_ft.judge.mcs_server import ResidentMcs, build_server
+from gh_ft.judge.compile_variants import (STAND_IN, Opened, drop_unparsable_bodies, open_library_types,
+                                          unresolved_names)
 from gh_ft.judge.context_asm import remove_at_lines, strip_bodies, touched_types
 from gh_ft.judge.refasm import HAND_PATH, ReferenceAssembly, RefAssemblyError, reference_assembly, run_mcs
 from gh_ft.judge.refasm_hand import read_hand_types
@@ -231,11 +234,20 @@ class Compiler:
     def compile(self, codes: Sequence[str], trees: Sequence | None = None) -> list[CompileResult]:
         results: list[CompileResult | None] = [None] * len(codes)
         units: list[Unit] = []
+        second: dict[str, _Variant] = {}     # a variant's file name -> what it is a variant of
         for i, code in enumerate(codes):
-            unit = prepare_unit(i, code, trees[i] if trees is not None else None)
+            tree = trees[i] if trees is not None and trees[i] is not None else parse_tree(code)
+            unit = prepare_unit(i, code, tree)
             if unit.features:
                 results[i] = CompileResult(UNKNOWN, [f"compile: uses {', '.join(unit.features)}, newer C# than "
                                                      "mcs understands; not compiled"])
+                # The other bodies can still be checked: those holding the newer C# become `throw null`.
+                text = None if tree.root_node.has_error else drop_unparsable_bodies(code, list(unit.feature_nodes))
+                v = prepare_unit(VARIANT_OFFSET + i, text) if text is not None else None
+                if v is not None and not v.features:
+                    second[v.file_name] = _Variant(i, False, None, 1, "(found with the bodies mcs cannot parse "
+                                                                      "taken out)")
+                    units.append(v)
             else:
                 units.append(unit)
         alone = [[u] for u in units if u.alone]
@@ -243,43 +255,55 @@ class Compiler:
         count = max(min(self.jobs, len(shared) // 20 or 1), -(-len(shared) // self.batch_size)) if shared else 0
         batches = alone + _pack(shared, count, self.batch_size)
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            for done in pool.map(self._compile_batch, batches):
+            for done in pool.map(lambda b: self._compile_batch(b, second), batches):
                 for index, result in done:
-                    results[index] = result
+                    if result.verdict == FAIL or results[index] is None:
+                        results[index] = result
         return [r if r is not None else CompileResult(UNKNOWN, ["compile: not judged"]) for r in results]
 
-    def _compile_batch(self, units: list[Unit]) -> list[tuple[int, CompileResult]]:
+    def _compile_batch(self, units: list[Unit], second: dict) -> list[tuple[int, CompileResult]]:
         folder = Path(tempfile.mkdtemp(prefix="batch-", dir=self._tmp))
         _, context_dll, context_ns = self._context or ("", None, set())
         extra = [*self.references, *([context_dll] if context_dll is not None else [])]
         try:
-            return self._rounds(folder, units, extra)
+            return self._rounds(folder, units, extra, second)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def _rounds(self, folder: Path, units: list[Unit], extra: list) -> list[tuple[int, CompileResult]]:
-        """mcs calls until every file is judged. A file whose only errors are library types in
-        its declarations (mcs then stops before any body) comes back in the next call with
-        those types as `dynamic` (open_library_types), so that what its bodies do wrong with
-        known types is still found; of that pass only certain errors count."""
+    def _stand_in_member(self, name: str) -> bool:
+        return self.classifier.index.lookup(STAND_IN, name, via_this=True).status == "known"
+
+    def _stand_in_type(self, name: str) -> bool:
+        names = self.classifier.index.type_names
+        return any(f"{owner}.{name}" in names for owner in
+                   (STAND_IN, "Grasshopper.Kernel.GH_ActiveObject", "Grasshopper.Kernel.GH_DocumentObject",
+                    "Grasshopper.Kernel.GH_InstanceDescription"))
+
+    def _rounds(self, folder: Path, units: list[Unit], extra: list, second: dict) -> list[tuple[int, CompileResult]]:
+        """mcs calls until every file is judged. A file mcs could not check through gets a
+        second look (compile_variants.py), compiled in the next call: the bodies mcs cannot
+        parse taken out, or the library types its declarations name opened (mcs stops before
+        any body at a declaration it cannot resolve); a variant can only find a failure."""
         results: dict[int, CompileResult] = {}
-        variant_of: dict[str, int] = {}       # a variant's file name -> the index of its file
+        originals = [u for u in units if u.file_name not in second]
         for u in units:
             (folder / u.file_name).write_text(wrap_unit(u), encoding="utf-8")
         remaining = list(units)
+
+        def settle(us, result):
+            for u in us:
+                if u.file_name not in second:
+                    results[u.index] = result
+
         while remaining:
             try:
                 rc, output = self._mcs(_mcs_args(self.ref, extra, f"{BATCH_ASSEMBLY}.dll") +
                                        [u.file_name for u in remaining], folder)
             except subprocess.TimeoutExpired:
-                for u in remaining:
-                    if u.file_name not in variant_of:
-                        results[u.index] = CompileResult(UNKNOWN, [f"compile: mcs took over {MCS_TIMEOUT_S} s"])
+                settle(remaining, CompileResult(UNKNOWN, [f"compile: mcs took over {MCS_TIMEOUT_S} s"]))
                 break
             if rc == 0:  # a clean call: every body of every remaining file was checked
-                for u in remaining:
-                    if u.file_name not in variant_of:
-                        results[u.index] = CompileResult(PASS, [])
+                settle(remaining, CompileResult(PASS, []))
                 break
             errors, bare = parse_mcs_output(output)
             by_file: dict[str, list] = {}
@@ -288,47 +312,67 @@ class Compiler:
             failing = [u for u in remaining if u.file_name in by_file]
             if not failing:
                 why = "; ".join(bare[:2]) or output.strip()[-300:]
-                for u in remaining:
-                    if u.file_name not in variant_of:
-                        results[u.index] = CompileResult(UNKNOWN, [f"compile: mcs failed without naming a file: {why}"])
+                settle(remaining, CompileResult(UNKNOWN, [f"compile: mcs failed without naming a file: {why}"]))
                 break
             variants = []
             for u in failing:
                 errs = by_file[u.file_name]
-                if u.file_name in variant_of:
-                    found = self._judge_errors(u, errs, variant=True)
+                look = second.get(u.file_name)
+                if look is not None:
+                    found = self._judge_errors(u, errs, variant=look)
                     if found.verdict == FAIL:
-                        results[variant_of[u.file_name]] = CompileResult(
-                            FAIL, [*found.reasons, "(found with the undefined library types taken as `dynamic`)"])
-                    continue
-                results[u.index] = self._judge_errors(u, errs)
-                text = open_library_types(u, errs) if results[u.index].verdict == UNKNOWN else None
-                if text is not None:
-                    v = prepare_unit(u.index + VARIANT_OFFSET, text)
-                    variant_of[v.file_name] = u.index
-                    (folder / v.file_name).write_text(wrap_unit(v), encoding="utf-8")
-                    variants.append(v)
+                        results.setdefault(-1 - look.origin, CompileResult(FAIL, [*found.reasons, look.note]))
+                        continue
+                else:
+                    results[u.index] = self._judge_errors(u, errs)
+                    if results[u.index].verdict != UNKNOWN:
+                        continue
+                v = self._open(u, errs, look)
+                if v is not None:
+                    (folder / v[0].file_name).write_text(wrap_unit(v[0]), encoding="utf-8")
+                    second[v[0].file_name] = v[1]
+                    variants.append(v[0])
             remaining = [u for u in remaining if u.file_name not in by_file]
-            if any(u.in_body(e.line) and e.code not in NEWER_CSHARP for u in failing for e in by_file[u.file_name]):
+            if any(u.in_body(e.line) and e.code not in NEWER_CSHARP and e.code not in DECLARATION_CODES
+                   for u in failing for e in by_file[u.file_name]):
                 # A semantic error inside a method body (not a parser error, which stops mcs
                 # before any checking): mcs reached the bodies and checks them all in that
                 # phase, so the files without errors were checked through: no second call.
-                for u in remaining:
-                    if u.file_name not in variant_of:
-                        results[u.index] = CompileResult(PASS, [])
-                remaining = [u for u in remaining if u.file_name in variant_of]
+                settle(remaining, CompileResult(PASS, []))
+                remaining = []
             remaining += variants   # they meet no file of theirs: their originals left the call
-        return [(u.index, results.get(u.index, CompileResult(UNKNOWN, ["compile: not judged"]))) for u in units]
+        out = [(u.index, results.get(u.index, CompileResult(UNKNOWN, ["compile: not judged"]))) for u in originals]
+        return out + [(-1 - k, r) for k, r in results.items() if k < 0]
 
-    def _judge_errors(self, unit: Unit, errors: list, variant: bool = False) -> CompileResult:
+    def _open(self, unit: Unit, errors: list, look: "_Variant | None") -> "tuple[Unit, _Variant] | None":
+        """The next variant of a file whose errors all lie in declarations, with names mcs
+        could not resolve among them: its library types opened (compile_variants.py)."""
+        depth = look.depth + 1 if look is not None else 1
+        if depth > MAX_VARIANT_DEPTH or any(unit.in_body(e.line) or e.code in NEWER_CSHARP for e in errors):
+            return None
+        known = look.opened.unresolved if look is not None and look.opened is not None else frozenset()
+        if not (unresolved_names(errors) - known):
+            return None
+        opened = open_library_types(unit.code, errors, known, self._stand_in_member, self._stand_in_type)
+        if opened is None:
+            return None
+        if look is not None and look.opened is not None:
+            opened.guard |= look.opened.guard
+            opened.stand_in = opened.stand_in or look.opened.stand_in
+        origin = look.origin if look is not None else unit.index
+        v = prepare_unit(VARIANT_OFFSET * depth + origin, opened.code)
+        if v.features:
+            return None
+        return v, _Variant(origin, True, opened, depth, "(found with the undefined library types taken as `dynamic`)")
+
+    def _judge_errors(self, unit: Unit, errors: list, variant: "_Variant | None" = None) -> CompileResult:
         judged = [self.classifier.classify(e, unit) for e in errors]
         judged = knock_on(errors, judged)
-        if variant:
-            # With the library's names gone, a name may bind elsewhere (`LogLevel` to a .NET type):
-            # only a wrong use of an SDK member in a body, not involving `dynamic`, stays certain.
-            judged = [j if j.fail and j.kind in ("unknown API", "type error") and e.code not in DYNAMIC_CODES
-                      and "dynamic" not in e.message and unit.in_body(e.line)
-                      and _SDK_NAME_RE.search(" ".join([e.message, *(r.message for r in e.related)]))
+        if variant is not None and variant.strict:
+            # What was opened may bind elsewhere or hide a member the library supplies: only a
+            # wrong use of an SDK member in a body, touching nothing opened, stays certain.
+            lines = unit.code.split("\n")
+            judged = [j if j.fail and self._proven_in_opened(e, j, unit, variant.opened, lines)
                       else Judged("knock-on", False, j.text) if j.fail else j
                       for e, j in zip(errors, judged)]
         fails = [j for j in judged if j.fail]
@@ -342,6 +386,31 @@ class Compiler:
         reasons += [j.text for j in judged[:MAX_REASONS - 1]]
         return CompileResult(UNKNOWN, reasons)
 
+    def _proven_in_opened(self, e, j, unit: Unit, opened: "Opened", lines: list[str]) -> bool:
+        if j.kind not in ("unknown API", "type error") or e.code in DYNAMIC_CODES or not unit.in_body(e.line):
+            return False
+        message = " ".join([e.message, *(r.message for r in e.related)])
+        if "dynamic" in message or not _SDK_NAME_RE.search(message):
+            return False
+        line = lines[e.line - 1] if 0 < e.line <= len(lines) else ""
+        return not opened.touches(message, line, self._stand_in_member)
+
+
+@dataclass
+class _Variant:
+    origin: int              # the index of the judged file
+    strict: bool             # library types opened: only what touches none of them counts
+    opened: "Opened | None"
+    depth: int
+    note: str
+
+
+MAX_VARIANT_DEPTH = 3
+# Errors mcs reports while it defines types and members, before any body: never a sign that
+# it reached the bodies, wherever their line lies.
+DECLARATION_CODES = {f"CS{c}" for c in ("0101 0102 0106 0111 0115 0260 0263 0305 0308 0426 0505 0506 0507 0508 "
+                                        "0533 0534 0535 0538 0539 0540").split()}
+
 
 # In the `dynamic` pass, errors these codes name may come from what was taken out (an
 # extension method or a `using static` name of the missing library, a member of the type).
@@ -349,38 +418,6 @@ DYNAMIC_CODES = {"CS1977", "CS1978", "CS1979", "CS1973", "CS0656", "CS1976", "CS
                  "CS0841", "CS0165", "CS0428", "CS1660"}
 _SDK_NAME_RE = __import__("re").compile(r"\b(Rhino|Grasshopper|GH_IO)\.")
 VARIANT_OFFSET = 1_000_000   # variants' file names: u<index + offset>.cs
-_UNRESOLVED_DECL = {"CS0246", "CS0234", "CS0400"}
-
-
-def open_library_types(unit: Unit, errors: list) -> str | None:
-    """The file with the library types its declarations name (the only errors, all outside
-    bodies: a `using` of a missing namespace, a field, property or signature of a missing
-    type) taken out: such `using` lines blanked, such types written `dynamic`. None when
-    that does not apply (an error in a body, a base class from the library...)."""
-    import re
-
-    if not errors or any(e.code not in _UNRESOLVED_DECL or unit.in_body(e.line) for e in errors):
-        return None
-    lines = unit.code.split("\n")
-    for e in errors:
-        if not 0 < e.line <= len(lines):
-            return None
-        line = lines[e.line - 1]
-        stripped = line.strip()
-        names = re.findall(r"`([^']*)'", e.message)
-        if not names:
-            return None
-        if stripped.startswith("using ") and "(" not in stripped:
-            lines[e.line - 1] = ""
-            continue
-        if re.search(r"\b(class|struct|interface|enum|namespace)\b", stripped) or stripped.startswith("["):
-            return None
-        simple = re.escape(names[0].split("<")[0].rsplit(".", 1)[-1])
-        new = re.sub(r"(?<![\w.])(?:[A-Za-z_]\w*\s*\.\s*)*" + simple + r"(?:\s*\.\s*[A-Za-z_]\w*)*(?:\s*<[^<>;()]*>)?(?!\w)", "dynamic", line)
-        if new == line:
-            return None
-        lines[e.line - 1] = new
-    return "\n".join(lines)
 
 
 def knock_on(errors: list, judged: list) -> list:

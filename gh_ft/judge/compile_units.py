@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import tree_sitter
 
-from gh_ft.csharp.lexer import mask_non_code
 from gh_ft.csharp.parse import parse_tree
 
 WRAP_PREFIX = "GhFtU"
@@ -130,6 +129,7 @@ class Unit:
     words: frozenset[str] = frozenset()          # every identifier-like word of the code
     declared_types: frozenset[str] = frozenset()  # simple names of the types the file declares
     body_lines: tuple[tuple[int, int], ...] = ()  # 1-based lines strictly inside member bodies
+    feature_nodes: tuple = ()                     # where the newer C# is (tree-sitter nodes)
 
     def in_body(self, line: int) -> bool:
         return any(a < line < b for a, b in self.body_lines)
@@ -160,15 +160,21 @@ def prepare_unit(index: int, code: str, tree: tree_sitter.Tree | None = None) ->
     tree = tree or parse_tree(code)
     caps = _captures(tree.root_node)
     features = []
+    at: list[tree_sitter.Node] = []
     for name, nodes in caps.items():
         if name in _FEATURE_NODES:
             features.append(_FEATURE_NODES[name])
+            at += nodes
         elif name in _MORE_FEATURES:
-            if name == "nullable_reference" and not any(_text(n) in ("string", "object") for n in nodes):
-                continue
+            if name == "nullable_reference":
+                nodes = [n for n in nodes if _text(n) in ("string", "object")]
+                if not nodes:
+                    continue
             features.append(_MORE_FEATURES[name])
+            at += nodes
         elif name == "interpolation_start" and any(_text(n).startswith("@") for n in nodes):
             features.append("an `@$` interpolated verbatim string (C# 8)")
+            at += [n for n in nodes if _text(n).startswith("@")]
     usings = [n for n in caps.get("using", []) if n.parent is not None and n.parent.type in
               ("compilation_unit", "declaration_list", "namespace_declaration")]
     declared = set()
@@ -190,11 +196,51 @@ def prepare_unit(index: int, code: str, tree: tree_sitter.Tree | None = None) ->
         c.usings = tuple(using_texts)
     declared_types = {_text(n.child_by_field_name("name")) for n in _walk_types(tree.root_node)}
     return Unit(index, code, sorted(set(features)), alone, "", using_texts, declared, classes, edits,
-                frozenset(_WORD_RE.findall(mask_non_code(code))), frozenset(d for d in declared_types if d),
-                tuple(_body_lines(tree.root_node)))
+                _words(code, tree.root_node), frozenset(d for d in declared_types if d),
+                _clean_body_lines(code, tree), tuple(at))
 
 
 _WORD_RE = re.compile(r"[A-Za-z_]\w*")
+_COMMENT_QUERY: list[tree_sitter.Query] = []
+
+
+def _words(code: str, root: tree_sitter.Node) -> frozenset[str]:
+    """Every identifier-like word of the code outside comments (strings kept: more words only
+    keep more files apart). The comments come from the syntax tree, not from a lexer pass."""
+    if not _COMMENT_QUERY:
+        from gh_ft.csharp.parse import _LANGUAGE
+        _COMMENT_QUERY.append(tree_sitter.Query(_LANGUAGE, "(comment) @c"))
+    q = _COMMENT_QUERY[0]
+    caps = tree_sitter.QueryCursor(q).captures(root) if hasattr(tree_sitter, "QueryCursor") else q.captures(root)
+    comments = caps.get("c", []) if isinstance(caps, dict) else [n for n, _ in caps]
+    if not comments:
+        return frozenset(_WORD_RE.findall(code))
+    data = code.encode("utf-8")
+    parts, last = [], 0
+    for n in sorted(comments, key=lambda n: n.start_byte):
+        if n.start_byte >= last:
+            parts.append(data[last:n.start_byte])
+            last = n.end_byte
+    parts.append(data[last:])
+    return frozenset(_WORD_RE.findall(b" ".join(parts).decode("utf-8", "replace")))
+
+
+# tree-sitter reads `async`/`await` as keywords where C# allows them as names (ladder.py): such
+# uses are renamed (same length) before the bodies are located.
+_CONTEXTUAL_AS_NAME_RE = re.compile(r"\b(async|await)\b(?=\s*[);,.\]=?:])")
+
+
+def _clean_body_lines(code: str, tree: tree_sitter.Tree) -> tuple[tuple[int, int], ...]:
+    """The body spans, read from a tree without errors: where the parser recovered from an
+    error, a span may reach over declarations (and an error there would be taken for one
+    in a body, as if mcs had reached the bodies). No clean tree: no spans (nothing is
+    claimed to lie in a body)."""
+    if tree.root_node.has_error:
+        renamed = _CONTEXTUAL_AS_NAME_RE.sub(lambda m: m.group(1)[:-1] + "_", code)
+        tree = parse_tree(renamed) if renamed != code else tree
+        if tree.root_node.has_error:
+            return ()
+    return tuple(_body_lines(tree.root_node))
 
 
 _MEMBERS_WITH_BODIES = ("method_declaration", "constructor_declaration", "accessor_declaration",

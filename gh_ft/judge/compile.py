@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import queue
 import shutil
 import subprocess
@@ -107,10 +108,30 @@ def expand_references(references: Sequence[Path | str]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def _mcs_args(ref: ReferenceAssembly, extra_refs: Sequence[Path], out: str) -> list[str]:
+def _mcs_args(ref: ReferenceAssembly, extra_refs: Sequence[Path], out: str,
+              framework: Sequence[str] | None = None) -> list[str]:
+    """`framework`: the extra framework assemblies to reference (default: every one installed)."""
+    framework = framework_extra() if framework is None else framework
     return ["-target:library", "-langversion:latest", "-warn:0", "-noconfig", f"-out:{out}",
-            *(f"-r:{r}" for r in ref.framework_refs), *(f"-r:{r}" for r in framework_extra()), f"-r:{ref.dll}",
+            *(f"-r:{r}" for r in ref.framework_refs), *(f"-r:{r}" for r in framework), f"-r:{ref.dll}",
             *(f"-r:{p}" for p in extra_refs)]
+
+
+# The words a file names when it uses an extra framework assembly (its namespace's own words).
+_EXTRA_WORDS = {"System.Data.dll": ("Data",), "System.Xml.Linq.dll": ("Xml", "Linq"), "System.Net.Http.dll": ("Http",),
+                "System.Runtime.Serialization.dll": ("Runtime", "Serialization"),
+                "System.ComponentModel.DataAnnotations.dll": ("DataAnnotations",),
+                "System.Web.Extensions.dll": ("Web", "Script"), "System.Numerics.dll": ("Numerics",)}
+
+
+def _extra_words(name: str) -> tuple[str, ...]:
+    return ("Newtonsoft",) if "Newtonsoft" in name else _EXTRA_WORDS.get(Path(name).name, (Path(name).stem,))
+
+
+def framework_for(words: set[str] | frozenset[str]) -> list[str]:
+    """The installed extra framework assemblies whose namespaces `words` (a file's, a
+    context's) can name: each costs every compiler call its loading, so only those."""
+    return [name for name in framework_extra() if all(w in words for w in _extra_words(name))]
 
 
 class Compiler:
@@ -132,7 +153,9 @@ class Compiler:
         self.references = expand_references(references)
         self.jobs = jobs or max(1, min(4, os.cpu_count() or 1))
         self.batch_size = max(1, batch_size)
-        self._tmp = Path(tempfile.mkdtemp(prefix="gh-ft-compile-"))
+        shm = Path("/dev/shm")   # memory-backed where there is one: hundreds of files are written per batch
+        self._tmp = Path(tempfile.mkdtemp(prefix="gh-ft-compile-", dir=shm if shm.is_dir() and os.access(shm, os.W_OK)
+                                          else None))
         self._servers: queue.Queue | None = None
         if os.environ.get("GH_FT_RESIDENT_MCS", "1") != "0":
             built = build_server(mcs)
@@ -141,6 +164,8 @@ class Compiler:
                 for _ in range(self.jobs):
                     self._servers.put(ResidentMcs(*built))
         self._context: tuple[str, Path | None, set[str]] | None = None
+        self._missing_namespaces: set[str] = set()   # `using` targets mcs could not resolve here
+        self._context_words: frozenset[str] = frozenset()   # the context's words (framework_for)
 
     def close(self) -> None:
         while self._servers is not None and not self._servers.empty():
@@ -177,6 +202,7 @@ class Compiler:
         if not sources:
             self._context = (key, None, set())
             self.classifier.context_classes = {}
+            self._context_words = frozenset()
             return
         folder = self._tmp / f"context-{key}"
         folder.mkdir(parents=True, exist_ok=True)
@@ -221,6 +247,7 @@ class Compiler:
                     trimmed |= touched_types(texts[i], lines[names[i]])
                     texts[i] = smaller
         units = [prepare_unit(i, texts[i]) for i in sorted(texts)] if built else []
+        self._context_words = frozenset().union(*(u.words for u in units)) if units else frozenset()
         self.classifier.context_classes = {c.name: c for u in units for c in u.classes}
         self.classifier.context_trimmed = trimmed if built else set()
         if units:
@@ -243,8 +270,8 @@ class Compiler:
                                                      "mcs understands; not compiled"])
                 # The other bodies can still be checked: those holding the newer C# become `throw null`.
                 text = None if tree.root_node.has_error else drop_unparsable_bodies(code, list(unit.feature_nodes))
-                v = prepare_unit(VARIANT_OFFSET + i, text) if text is not None else None
-                if v is not None and not v.features:
+                v = _variant_unit(unit, VARIANT_OFFSET + i, text) if text is not None else None
+                if v is not None:
                     second[v.file_name] = _Variant(i, False, None, 1, "(found with the bodies mcs cannot parse "
                                                                       "taken out)")
                     units.append(v)
@@ -252,8 +279,28 @@ class Compiler:
                 units.append(unit)
         alone = [[u] for u in units if u.alone]
         shared = [u for u in units if not u.alone]
-        count = max(min(self.jobs, len(shared) // 20 or 1), -(-len(shared) // self.batch_size)) if shared else 0
-        batches = alone + _pack(shared, count, self.batch_size)
+        # A file that imports a namespace nobody here defines makes mcs stop before every body
+        # of its call; such files go to calls of their own, so the others are checked through
+        # in one call (a guess from the usings: a wrong one costs a call, never a verdict).
+        known = self._known_namespace
+        suspect = [u for u in shared if any(not known(t, u) for t in _using_namespaces(u))]
+        clean = [u for u in shared if u not in suspect]
+        batches = alone
+        if not clean or not suspect:
+            count = max(min(self.jobs, len(shared) // 20 or 1), -(-len(shared) // self.batch_size)) if shared else 0
+            batches += _pack(shared, count, self.batch_size)
+        else:
+            # clean files that conflict with the clean batch go with the suspects (checked through
+            # in their second call, which those need anyway) rather than into a call of their own
+            first = [[] for _ in range(-(-len(clean) // self.batch_size))]
+            overflow = _place(clean, first, self.batch_size, grow=False)
+            rest = [[] for _ in range(-(-len(suspect + overflow) // self.batch_size))]
+            left = _place(suspect + overflow, rest, self.batch_size, grow=False)
+            # a suspect that meets every suspect batch joins the clean one (one more call there)
+            # before it opens a batch of its own (two more calls)
+            left = _place(left, first, self.batch_size, grow=False)
+            _place(left, rest, self.batch_size, grow=True)
+            batches += [b for b in first + rest if b]
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             for done in pool.map(lambda b: self._compile_batch(b, second), batches):
                 for index, result in done:
@@ -269,6 +316,32 @@ class Compiler:
             return self._rounds(folder, units, extra, second)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+    def _known_namespace(self, name: str, unit: Unit) -> bool:
+        """Whether mcs resolves this namespace here: .NET's, the SDK's, the plugin's (context)
+        or the file's own. A guess (a .NET namespace Mono lacks passes as known)."""
+        root = name.split(".")[0]
+        if name in self._missing_namespaces or any(name == m or name.startswith(m + ".") for m in _absent_framework()):
+            return False
+        if root in ("System", "Microsoft") or name in unit.declared_namespaces:
+            return True
+        if root == "Newtonsoft" and any("Newtonsoft" in r for r in framework_extra()):
+            return True
+        context_ns = self._context[2] if self._context is not None else set()
+        if name in context_ns or any(ns.startswith(name + ".") for ns in context_ns):
+            return True
+        return self.classifier.index.is_namespace(name)
+
+    def _learn_missing(self, failing: list[Unit], by_file: dict) -> None:
+        """Namespaces whose `using` mcs rejected (CS0246, CS0234 on a using line): later batches
+        put files importing them with the other suspects (a guess that only places files)."""
+        for u in failing:
+            lines = u.code.split("\n")
+            for e in by_file[u.file_name]:
+                if e.code in ("CS0246", "CS0234") and 0 < e.line <= len(lines):
+                    m = re.match(r"\s*using\s+([\w.\s]+?)\s*;", lines[e.line - 1])
+                    if m and "=" not in m.group(1):
+                        self._missing_namespaces.add(re.sub(r"\s+", "", m.group(1)))
 
     def _stand_in_member(self, name: str) -> bool:
         return self.classifier.index.lookup(STAND_IN, name, via_this=True).status == "known"
@@ -296,8 +369,9 @@ class Compiler:
                     results[u.index] = result
 
         while remaining:
+            words = set(self._context_words).union(*(u.words for u in remaining))
             try:
-                rc, output = self._mcs(_mcs_args(self.ref, extra, f"{BATCH_ASSEMBLY}.dll") +
+                rc, output = self._mcs(_mcs_args(self.ref, extra, f"{BATCH_ASSEMBLY}.dll", framework_for(words)) +
                                        [u.file_name for u in remaining], folder)
             except subprocess.TimeoutExpired:
                 settle(remaining, CompileResult(UNKNOWN, [f"compile: mcs took over {MCS_TIMEOUT_S} s"]))
@@ -310,6 +384,7 @@ class Compiler:
             for e in errors:
                 by_file.setdefault(e.file, []).append(e)
             failing = [u for u in remaining if u.file_name in by_file]
+            self._learn_missing(failing, by_file)
             if not failing:
                 why = "; ".join(bare[:2]) or output.strip()[-300:]
                 settle(remaining, CompileResult(UNKNOWN, [f"compile: mcs failed without naming a file: {why}"]))
@@ -353,16 +428,14 @@ class Compiler:
         known = look.opened.unresolved if look is not None and look.opened is not None else frozenset()
         if not (unresolved_names(errors) - known):
             return None
-        opened = open_library_types(unit.code, errors, known, self._stand_in_member, self._stand_in_type)
+        opened = open_library_types(unit.code, errors, known, self._stand_in_member, self._stand_in_type, unit.tree)
         if opened is None:
             return None
         if look is not None and look.opened is not None:
             opened.guard |= look.opened.guard
             opened.stand_in = opened.stand_in or look.opened.stand_in
         origin = look.origin if look is not None else unit.index
-        v = prepare_unit(VARIANT_OFFSET * depth + origin, opened.code)
-        if v.features:
-            return None
+        v = _variant_unit(unit, VARIANT_OFFSET * depth + origin, opened.code)
         return v, _Variant(origin, True, opened, depth, "(found with the undefined library types taken as `dynamic`)")
 
     def _judge_errors(self, unit: Unit, errors: list, variant: "_Variant | None" = None) -> CompileResult:
@@ -420,6 +493,42 @@ _SDK_NAME_RE = __import__("re").compile(r"\b(Rhino|Grasshopper|GH_IO)\.")
 VARIANT_OFFSET = 1_000_000   # variants' file names: u<index + offset>.cs
 
 
+@lru_cache(maxsize=1)
+def _absent_framework() -> tuple[str, ...]:
+    """Namespaces of the extra framework assemblies (FRAMEWORK_EXTRA) that are not installed."""
+    present = set(framework_extra())
+    names = {"System.Web.Extensions.dll": "System.Web.Script"}
+    return tuple(names.get(n, n.removesuffix(".dll")) for n in FRAMEWORK_EXTRA if n not in present)
+
+
+def _using_namespaces(unit: Unit) -> list[str]:
+    """The namespaces a file's using directives import (for `using static T` and aliases, the
+    namespace of the type named)."""
+    out = []
+    for u in unit.usings:
+        text = u.strip()
+        static = text.startswith("static ")
+        text = text.removeprefix("static ").strip()
+        alias = "=" in text
+        if alias:
+            text = text.split("=", 1)[1].strip()
+        text = re.sub(r"\s+", "", text.split("<")[0]).removeprefix("global::")
+        if static or alias:
+            text = text.rsplit(".", 1)[0] if "." in text else ""
+        if text:
+            out.append(text)
+    return out
+
+
+def _variant_unit(unit: Unit, index: int, text: str) -> Unit:
+    """A variant of `unit`: the same lines, bodies and declared types (the rewrites keep every
+    line, and a variant runs in its original's batch), without the newer C# taken out. Its
+    tree is parsed only when a further variant needs it."""
+    import dataclasses
+
+    return dataclasses.replace(unit, index=index, code=text, features=[], feature_nodes=(), tree=None)
+
+
 def knock_on(errors: list, judged: list) -> list:
     """After an error that is not certain (a type nobody here defines), mcs reports errors
     that follow from it (KNOCK_ON codes: the local whose type failed is then "used before it
@@ -436,15 +545,41 @@ def _pack(units: list[Unit], count: int, size: int) -> list[list[Unit]]:
     """`count` batches (more where files conflict or a batch is full), round-robin, no two
     conflicting files (compile_units.Unit.conflicts) in one batch."""
     batches: list[list[Unit]] = [[] for _ in range(max(count, 1))]
-    for i, u in enumerate(units):
-        start = i % len(batches)
-        order = batches[start:] + batches[:start]
-        home = next((b for b in order if len(b) < size and not any(u.conflicts(v) for v in b)), None)
-        if home is None:
-            home = []
-            batches.append(home)
-        home.append(u)
+    _place(units, batches, size, grow=True)
     return [b for b in batches if b]
+
+
+def _place(units: list[Unit], batches: list[list[Unit]], size: int, grow: bool) -> list[Unit]:
+    """Each unit into one of `batches` where it meets no conflicting file; a new batch where
+    none fits (`grow`), else it is returned. Few batches (compiler calls): the file with the
+    most batches already closed to it goes first (DSatur colouring), into the least full
+    batch open to it."""
+    if not units:
+        return []
+    small = len(units) < 2000
+    neighbours = {id(u): [v for v in units if v is not u and u.conflicts(v)] for u in units} if small else {}
+    todo = list(units)
+    left = []
+    where: dict[int, int] = {id(v): i for i, b in enumerate(batches) for v in b}
+    while todo:
+        def closed(u):
+            return {where[id(v)] for v in neighbours.get(id(u), ()) if id(v) in where}
+        u = max(todo, key=lambda u: (len(closed(u)), len(neighbours.get(id(u), ())))) if small else todo[0]
+        todo.remove(u)
+        shut = closed(u) if small else set()
+        fits = [i for i, b in enumerate(batches) if len(b) < size and i not in shut
+                and (small or not any(u.conflicts(v) for v in b))]
+        if fits:
+            home = min(fits, key=lambda i: len(batches[i]))
+        elif grow:
+            batches.append([])
+            home = len(batches) - 1
+        else:
+            left.append(u)
+            continue
+        batches[home].append(u)
+        where[id(u)] = home
+    return left
 
 
 @lru_cache(maxsize=1)

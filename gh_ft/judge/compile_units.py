@@ -68,6 +68,7 @@ _QUERY_SOURCE = "\n".join(f"({t}) @{t}" for t in _FEATURE_NODES) + """
 (extern_alias_directive) @define
 (global_attribute) @define
 (alias_qualified_name) @global_ref
+[(comment) (string_literal) (verbatim_string_literal) (character_literal) (string_content)] @noise
 """
 _MORE_FEATURES = {
     "case_guard": "a `case ... when` guard (C# 7, which mcs does not implement)",
@@ -130,14 +131,36 @@ class Unit:
     declared_types: frozenset[str] = frozenset()  # simple names of the types the file declares
     body_lines: tuple[tuple[int, int], ...] = ()  # 1-based lines strictly inside member bodies
     feature_nodes: tuple = ()                     # where the newer C# is (tree-sitter nodes)
+    tree: object = field(default=None, repr=False, compare=False)   # the code's syntax tree
+    type_namespaces: dict = field(default_factory=dict)   # declared type -> the namespaces it is declared in
 
     def in_body(self, line: int) -> bool:
         return any(a < line < b for a, b in self.body_lines)
 
     def conflicts(self, other: "Unit") -> bool:
-        """Whether the two files must not share an mcs call."""
-        return bool(self.declared_types & other.declared_types or self.declared_types & other.words
-                    or other.declared_types & self.words)
+        """Whether the two files must not share an mcs call: one declares a type the other
+        declares or names, in a namespace the other can see it from (its own namespace or
+        one enclosing it, a `using`, or a namespace whose last word it writes: a qualified
+        name). Types in namespaces the other cannot reach do not meet."""
+        return self._meets(other) or other._meets(self)
+
+    def _meets(self, other: "Unit") -> bool:
+        shared = self.declared_types & (other.declared_types | other.words)
+        if not shared:
+            return False
+        if not self.type_namespaces:
+            return True
+        return any(other.sees(ns) for name in shared for ns in self.type_namespaces.get(name, ("",)))
+
+    def sees(self, namespace: str) -> bool:
+        """Whether this file's code can name a type of `namespace` by a simple or partly
+        qualified name."""
+        if not namespace or namespace in self.declared_namespaces:
+            return True
+        if any(u.split("=", 1)[-1].strip().removeprefix("static ").strip().startswith(namespace)
+               for u in self.usings):
+            return True
+        return namespace.rsplit(".", 1)[-1] in self.words
 
     @property
     def file_name(self) -> str:
@@ -194,25 +217,22 @@ def prepare_unit(index: int, code: str, tree: tree_sitter.Tree | None = None) ->
     using_texts = [_using_text(n) for n in usings]
     for c in classes:
         c.usings = tuple(using_texts)
-    declared_types = {_text(n.child_by_field_name("name")) for n in _walk_types(tree.root_node)}
+    type_namespaces: dict[str, set[str]] = {}
+    for n in _walk_types(tree.root_node):
+        name = _text(n.child_by_field_name("name"))
+        if name:
+            type_namespaces.setdefault(name, set()).add(".".join(_namespace_of(n)))
     return Unit(index, code, sorted(set(features)), alone, "", using_texts, declared, classes, edits,
-                _words(code, tree.root_node), frozenset(d for d in declared_types if d),
-                _clean_body_lines(code, tree), tuple(at))
+                _words(code, caps.get("noise", [])), frozenset(type_namespaces), _clean_body_lines(code, tree),
+                tuple(at), tree, {k: tuple(sorted(v)) for k, v in type_namespaces.items()})
 
 
 _WORD_RE = re.compile(r"[A-Za-z_]\w*")
-_COMMENT_QUERY: list[tree_sitter.Query] = []
 
 
-def _words(code: str, root: tree_sitter.Node) -> frozenset[str]:
-    """Every identifier-like word of the code outside comments (strings kept: more words only
-    keep more files apart). The comments come from the syntax tree, not from a lexer pass."""
-    if not _COMMENT_QUERY:
-        from gh_ft.csharp.parse import _LANGUAGE
-        _COMMENT_QUERY.append(tree_sitter.Query(_LANGUAGE, "(comment) @c"))
-    q = _COMMENT_QUERY[0]
-    caps = tree_sitter.QueryCursor(q).captures(root) if hasattr(tree_sitter, "QueryCursor") else q.captures(root)
-    comments = caps.get("c", []) if isinstance(caps, dict) else [n for n, _ in caps]
+def _words(code: str, comments: list[tree_sitter.Node]) -> frozenset[str]:
+    """Every identifier-like word of the code outside comments and the text of strings (an
+    interpolation's code is kept), read from the syntax tree rather than a lexer pass."""
     if not comments:
         return frozenset(_WORD_RE.findall(code))
     data = code.encode("utf-8")

@@ -146,49 +146,60 @@ class Opened:
 
 
 def open_library_types(code: str, errors: list, known_unresolved: frozenset[str] = frozenset(),
-                       is_stand_in_member=None, is_stand_in_type=None) -> Opened | None:
+                       is_stand_in_member=None, is_stand_in_type=None, tree: tree_sitter.Tree | None = None
+                       ) -> Opened | None:
     """The code with the unresolved names of `errors` (and `known_unresolved`) opened (module
     docstring); None when nothing was unresolved or nothing changed.
     `is_stand_in_member(name)`: GH_Component (or a base) has a member of that name, whose
     override is kept; `is_stand_in_type(name)`: a type nested in GH_Component's chain (such
-    a name resolves again once the stand-in base is in)."""
+    a name resolves again once the stand-in base is in). Only the places where an
+    unresolved name occurs are visited (found by their text, placed by the syntax tree)."""
     unresolved = set(known_unresolved) | unresolved_names(errors)
     if not unresolved:
         return None
     data = code.encode("utf-8")
-    tree = parse_tree(data)
-    root = tree.root_node
+    root = (tree or parse_tree(data)).root_node
     edits: dict[tuple[int, int], bytes] = {}
     guard: set[str] = set()
     stand_in = False
 
     # using directives (an alias of a library type is then unresolved itself)
-    for n in _walk(root):
-        if n.type != "using_directive":
-            continue
-        target = next((c for c in n.named_children if c.type in _TYPE_NAMES and c != n.child_by_field_name("name")),
-                      None)
-        if target is not None and _names_unresolved(_path(_text(target)), unresolved):
-            edits[(n.start_byte, n.end_byte)] = _blank(data[n.start_byte:n.end_byte])
-            alias = n.child_by_field_name("name")
-            if alias is not None:
-                unresolved.add(_text(alias))
+    seen_usings: set[int] = set()
+    todo = set(unresolved)
+    while todo:
+        places = _occurrences(data, root, todo)
+        todo = set()
+        for node in places:
+            if node.parent is not None and node.parent.type == "using_directive" \
+                    and node.parent.start_byte not in seen_usings:
+                using = node.parent
+                if node == using.child_by_field_name("name"):
+                    continue
+                seen_usings.add(using.start_byte)
+                edits[(using.start_byte, using.end_byte)] = _blank(data[using.start_byte:using.end_byte])
+                alias = using.child_by_field_name("name")
+                if alias is not None and _text(alias) not in unresolved:
+                    unresolved.add(_text(alias))
+                    todo.add(_text(alias))
+    places = _occurrences(data, root, unresolved)
 
     # base lists
-    for cls in _walk(root):
-        if cls.type not in _TYPE_DECLS:
-            continue
+    classes = {}
+    for node in places:
+        owner = node.parent
+        while owner is not None and owner.type in ("type_argument_list", "generic_name", "qualified_name"):
+            owner = owner.parent
+        if owner is not None and owner.type == "base_list" and owner.parent is not None:
+            classes[owner.parent.start_byte] = owner.parent
+    for cls in classes.values():
         bases = next((b for b in cls.named_children if b.type == "base_list"), None)
-        if bases is None:
-            continue
         entries = bases.named_children
         gone = [e for e in entries if _mentions_unresolved(e, unresolved)]
         if not gone:
             continue
-        name = _text(cls.child_by_field_name("name"))
-        guard.add(name)
+        guard.add(_text(cls.child_by_field_name("name")))
         body = cls.child_by_field_name("body")
-        members = [m for m in (body.named_children if body is not None else [])]
+        members = list(body.named_children) if body is not None else []
         component = cls.type == "class_declaration" and entries[0] in gone and any(
             m.type == "method_declaration" and _text(m.child_by_field_name("name")) in COMPONENT_OVERRIDES
             and _has_modifier(m, "override") for m in members)
@@ -208,42 +219,70 @@ def open_library_types(code: str, errors: list, known_unresolved: frozenset[str]
         for m in members:
             if not _has_modifier(m, "override"):
                 continue
-            member = _text(m.child_by_field_name("name"))
-            if component and is_stand_in_member is not None and is_stand_in_member(member):
+            if component and is_stand_in_member is not None and is_stand_in_member(_text(m.child_by_field_name("name"))):
                 continue
             for mod in m.children:
                 if mod.type == "modifier" and _text(mod) in ("override", "sealed"):
                     edits[(mod.start_byte, mod.end_byte)] = _blank(data[mod.start_byte:mod.end_byte])
     if stand_in and is_stand_in_type is not None:
         unresolved = {n for n in unresolved if not is_stand_in_type(n)}
+        places = [p for p in places if _names_unresolved(_path(_text(p)), unresolved)]
         guard |= set(STAND_IN_CHAIN)
 
-    # attributes naming library types
-    for n in _walk(root):
-        if n.type == "attribute_list" and any(_mentions_unresolved(a.child_by_field_name("name"), unresolved)
-                                              for a in n.named_children if a.type == "attribute"):
-            edits[(n.start_byte, n.end_byte)] = _blank(data[n.start_byte:n.end_byte])
-
-    # types that name them: `dynamic`
+    # attributes, and the types that name them: `dynamic`
     lines: set[int] = set()
-    for n in _walk(root):
-        if n.type == "base_list" or n.type == "typeof_expression":
+    for node in places:
+        parent = node.parent
+        if parent is None:
             continue
-        for i, child in enumerate(n.children):
-            fieldname = n.field_name_for_child(i)
-            if fieldname in ("type", "returns") and n.type in _TYPE_OWNERS:
-                _open_type(child, unresolved, edits, lines)
-            elif n.type == "object_creation_expression" and fieldname == "type":
-                _open_arguments(child, unresolved, edits, lines)
-        if n.type == "type_argument_list" and not _inside(n, ("base_list", "typeof_expression")):
-            for arg in n.named_children:
-                _open_type(arg, unresolved, edits, lines)
+        if parent.type == "attribute" and node == parent.child_by_field_name("name") and parent.parent is not None:
+            attrs = parent.parent
+            edits[(attrs.start_byte, attrs.end_byte)] = _blank(data[attrs.start_byte:attrs.end_byte])
+            continue
+        if _inside(node, ("base_list", "typeof_expression", "using_directive")):
+            continue
+        target = node
+        if parent.type == "nullable_type":
+            target, parent = parent, parent.parent
+            if parent is None:
+                continue
+        if parent.type in ("type_argument_list", "array_type") or (
+                parent.type in _TYPE_OWNERS and _field_of(parent, target) in ("type", "returns")):
+            edits[(target.start_byte, target.end_byte)] = b"dynamic"
+            lines.add(target.start_point[0] + 1)
     if not edits:
         return None
     new_code = _apply(data, edits).decode("utf-8", "replace")
     if new_code == code:
         return None
     return Opened(new_code, frozenset(unresolved), frozenset(guard), stand_in, frozenset(lines))
+
+
+def _occurrences(data: bytes, root: tree_sitter.Node, names: set[str]) -> list[tree_sitter.Node]:
+    """The type-name nodes (identifier, qualified or generic name, outermost) where one of
+    `names` is named: found by the text of their first part, placed by the tree."""
+    heads = sorted({n.split(".")[0] for n in names if n})
+    if not heads:
+        return []
+    pattern = re.compile(rb"(?<![\w.])(?:global::)?(" + b"|".join(re.escape(h.encode()) for h in heads) + rb")(?!\w)")
+    out: dict[tuple[int, int], tree_sitter.Node] = {}
+    for m in pattern.finditer(data):
+        node = root.named_descendant_for_byte_range(m.start(1), m.end(1))
+        if node is None or node.type != "identifier":
+            continue
+        while node.parent is not None and node.parent.type in ("qualified_name", "alias_qualified_name", "generic_name") \
+                and node.parent.start_byte == node.start_byte:
+            node = node.parent
+        if node.type in _TYPE_NAMES and _names_unresolved(_path(_text(node)), names):
+            out[(node.start_byte, node.end_byte)] = node
+    return list(out.values())
+
+
+def _field_of(parent: tree_sitter.Node, child: tree_sitter.Node) -> str | None:
+    for i, c in enumerate(parent.children):
+        if c.start_byte == child.start_byte and c.end_byte == child.end_byte and c.type == child.type:
+            return parent.field_name_for_child(i)
+    return None
 
 
 def _walk(root: tree_sitter.Node):
@@ -275,36 +314,3 @@ def _mentions_unresolved(node: tree_sitter.Node | None, unresolved: set[str]) ->
     return any(_mentions_unresolved(c, unresolved) for c in node.named_children
                if c.type in (*_TYPE_NAMES, "type_argument_list", "array_type", "nullable_type", "tuple_type",
                              "tuple_element"))
-
-
-def _open_type(node: tree_sitter.Node, unresolved: set[str], edits: dict, lines: set[int]) -> None:
-    """`node` (a type) or its parts that name an unresolved type become `dynamic`."""
-    if node.type in _TYPE_NAMES:
-        if _names_unresolved(_path(_text(node)), unresolved):
-            edits[(node.start_byte, node.end_byte)] = b"dynamic"
-            lines.add(node.start_point[0] + 1)
-            return
-        _open_arguments(node, unresolved, edits, lines)
-    elif node.type == "nullable_type":
-        inner = node.child_by_field_name("type")
-        if inner is not None and inner.type in _TYPE_NAMES and _names_unresolved(_path(_text(inner)), unresolved):
-            edits[(node.start_byte, node.end_byte)] = b"dynamic"
-            lines.add(node.start_point[0] + 1)
-        elif inner is not None:
-            _open_type(inner, unresolved, edits, lines)
-    elif node.type == "array_type":
-        inner = node.child_by_field_name("type")
-        if inner is not None:
-            _open_type(inner, unresolved, edits, lines)
-    elif node.type == "tuple_type":
-        for c in node.named_children:
-            inner = c.child_by_field_name("type") if c.type == "tuple_element" else c
-            if inner is not None:
-                _open_type(inner, unresolved, edits, lines)
-
-
-def _open_arguments(node: tree_sitter.Node, unresolved: set[str], edits: dict, lines: set[int]) -> None:
-    for n in _walk(node):
-        if n.type == "type_argument_list":
-            for arg in n.named_children:
-                _open_type(arg, unresolved, edits, lines)

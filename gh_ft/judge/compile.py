@@ -557,7 +557,8 @@ def _place(units: list[Unit], batches: list[list[Unit]], size: int, grow: bool) 
     if not units:
         return []
     small = len(units) < 2000
-    neighbours = {id(u): [v for v in units if v is not u and u.conflicts(v)] for u in units} if small else {}
+    pool = units + [v for b in batches for v in b]   # the files already placed count too
+    neighbours = {id(u): [v for v in pool if v is not u and u.conflicts(v)] for u in units} if small else {}
     todo = list(units)
     left = []
     where: dict[int, int] = {id(v): i for i, b in enumerate(batches) for v in b}

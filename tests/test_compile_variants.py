@@ -1,0 +1,208 @@
+"""Second looks at files mcs cannot check through (gh_ft/judge/compile_variants.py): library
+types opened, a stand-in base for a component whose base is a library's, bodies holding C#
+mcs cannot parse taken out. A variant only ever finds a failure, and only one that touches
+nothing it opened; the batch logic around them (compile.py) never lets a file pass unchecked."""
+from __future__ import annotations
+
+import pytest
+
+from gh_ft.judge import compile as compile_mod
+from gh_ft.judge.api_index import load_api_index
+from gh_ft.judge.compile import FAIL, PASS, UNKNOWN, Compiler, framework_for
+from gh_ft.judge.compile_errors import McsError
+from gh_ft.judge.compile_units import prepare_unit
+from gh_ft.judge.compile_variants import STAND_IN, drop_unparsable_bodies, open_library_types
+
+from test_compile import component
+from tools import require_tool
+
+MCS_WHY = "the judge's compile stage (apt-get install mono-mcs libmono-system-drawing4.0-cil)"
+
+
+def _err(code: str, line: int, message: str) -> McsError:
+    return McsError("u00000.cs", line, 1, code, message)
+
+
+def _index_helpers():
+    index = load_api_index()
+    member = lambda name: index.lookup(STAND_IN, name, via_this=True).status == "known"  # noqa: E731
+    nested = lambda name: f"{STAND_IN}.{name}" in index.type_names  # noqa: E731
+    return member, nested
+
+
+LIBRARY_FILE = """using System;
+using System.Collections.Generic;
+using Acme.Geo;
+using Grasshopper.Kernel;
+
+namespace Probe
+{
+    public class Reader
+    {
+        private Acme.Geo.Layer _layer;
+        [Acme.Geo.Tagged]
+        public List<Layer> Layers(Layer first, int count) { Layer x = first; var all = new List<Layer>(); return all; }
+        public Type Kind() { return typeof(Layer); }
+        public object Make() { return new Layer(); }
+    }
+}
+"""
+
+
+def test_library_types_in_declarations_become_dynamic_lines_kept():
+    errors = [_err("CS0246", 3, "The type or namespace name `Acme' could not be found."),
+              _err("CS0246", 12, "The type or namespace name `Layer' could not be found.")]
+    opened = open_library_types(LIBRARY_FILE, errors)
+    assert opened is not None
+    lines = opened.code.split("\n")
+    assert len(lines) == len(LIBRARY_FILE.split("\n"))
+    assert lines[2].strip() == ""                                   # the using of the missing namespace
+    assert "private dynamic _layer;" in lines[9]
+    assert lines[10].strip() == ""                                  # the library's attribute
+    assert "public List<dynamic> Layers(dynamic first, int count) { dynamic x = first; " \
+           "var all = new List<dynamic>(); return all; }" in lines[11]
+    assert "typeof(Layer)" in lines[12] and "new Layer()" in lines[13]   # what `dynamic` cannot stand for
+    assert {"Acme", "Layer"} <= opened.unresolved and not opened.stand_in
+
+
+LIBRARY_COMPONENT = """using System;
+using Grasshopper.Kernel;
+using Acme.Components;
+
+namespace Probe
+{
+    public sealed class AcmeProbe : AcmeComponent
+    {
+        public AcmeProbe() : base("Probe", "P", "A probe", "Tests", "Compile") { }
+        public override AcmeInfo PluginInfo => null;
+        public override Guid ComponentGuid => new Guid("5a0f3c2e-1d4b-4e8f-9a7c-3b2d1e0f4a55");
+        protected override void RegisterInputParams(GH_InputParamManager pManager)
+        {
+            pManager.AddNumberParameter("Value", "V", "A value", GH_ParamAccess.item);
+        }
+        protected override void RegisterOutputParams(GH_OutputParamManager pManager)
+        {
+            pManager.AddNumberParameter("Value", "V", "A value", GH_ParamAccess.item);
+        }
+        protected override void SolveInstance(IGH_DataAccess DA)
+        {
+            double value = 0;
+            if (!DA.GetData(0, ref value)) return;
+BODY
+            DA.SetData(0, value);
+        }
+    }
+}
+"""
+
+
+def test_a_component_with_a_library_base_gets_the_stand_in():
+    errors = [_err("CS0246", 3, "The type or namespace name `Acme' could not be found."),
+              _err("CS0246", 7, "The type or namespace name `AcmeComponent' could not be found."),
+              _err("CS0246", 10, "The type or namespace name `AcmeInfo' could not be found."),
+              _err("CS0246", 12, "The type or namespace name `GH_InputParamManager' could not be found.")]
+    member, nested = _index_helpers()
+    opened = open_library_types(LIBRARY_COMPONENT.replace("BODY", ""), errors, is_stand_in_member=member,
+                                is_stand_in_type=nested)
+    lines = opened.code.split("\n")
+    assert opened.stand_in and "AcmeProbe" in opened.guard and "GH_ActiveObject" in opened.guard
+    assert "abstract class AcmeProbe : Grasshopper.Kernel.GH_Component" in lines[6] and "sealed" not in lines[6]
+    assert "override" not in lines[9] and "dynamic PluginInfo" in lines[9]     # AcmeComponent's, not GH_Component's
+    assert "public override Guid ComponentGuid" in lines[10]                   # GH_Component has it: kept
+    assert "GH_InputParamManager pManager" in lines[11]                        # nested in GH_Component: resolves again
+    assert "GH_InputParamManager" not in opened.unresolved
+
+
+def test_bodies_mcs_cannot_parse_are_taken_out_lines_kept():
+    helper = "        double Pick(int d) { return d switch { 1 => 1.0, _ => 2.0 }; }\n"
+    code = component("            value = 3.0;", extra=helper)
+    unit = prepare_unit(0, code)
+    assert unit.features == ["a switch expression (C# 8)"]
+    text = drop_unparsable_bodies(code, list(unit.feature_nodes))
+    assert text is not None and len(text.split("\n")) == len(code.split("\n"))
+    assert "double Pick(int d) { throw null;" in text and "switch" not in text
+    assert prepare_unit(1, text).features == []
+    # newer C# outside any body (a field initializer): nothing to take out
+    field = component("            value = 3.0;", extra="        private System.Collections.Generic.List<int> xs = new();\n")
+    assert drop_unparsable_bodies(field, list(prepare_unit(2, field).feature_nodes)) is None
+
+
+def test_body_spans_come_from_a_clean_parse_only():
+    """`async` as a name (valid C#) breaks tree-sitter's parse: the spans are read after the
+    renaming; code the parser still cannot read claims no body at all (an error there must
+    not be taken for one in a body, as if mcs had reached the bodies)."""
+    extra = ("        static void Done(System.IAsyncResult async) { var r = (System.IAsyncResult)async; }\n"
+             "        public override Guid ComponentGuid => Guid.Empty;\n")
+    code = component("            value = 1.0;", extra=extra)
+    unit = prepare_unit(0, code)
+    guid_line = next(i for i, line in enumerate(code.split("\n"), 1) if "ComponentGuid" in line)
+    assert unit.body_lines and not unit.in_body(guid_line)
+    broken = prepare_unit(1, code.replace("double value = 0.0;", "double value = 0.0 +* ;"))
+    assert broken.body_lines == ()
+
+
+def test_extra_framework_assemblies_only_where_named(monkeypatch):
+    monkeypatch.setattr(compile_mod, "framework_extra",
+                        lambda: ("System.Data.dll", "System.Xml.Linq.dll", "/usr/lib/cli/Newtonsoft.Json-5.0/Newtonsoft.Json.dll"))
+    assert framework_for({"System", "Collections"}) == []
+    assert framework_for({"System", "Data", "Xml"}) == ["System.Data.dll"]
+    assert framework_for({"Xml", "Linq", "Newtonsoft"}) == ["System.Xml.Linq.dll",
+                                                            "/usr/lib/cli/Newtonsoft.Json-5.0/Newtonsoft.Json.dll"]
+
+
+# ---- with mcs -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def compiler():
+    mcs = require_tool("mcs", MCS_WHY)
+    with Compiler(mcs) as c:
+        yield c
+
+
+def test_a_wrong_sdk_call_under_a_library_base_is_found(compiler):
+    wrong = LIBRARY_COMPONENT.replace("BODY", '            double d = Rhino.Geometry.Point3d.Origin.DistanceTo("origin");')
+    right = LIBRARY_COMPONENT.replace("BODY", "            value = Rhino.Geometry.Point3d.Origin.DistanceTo("
+                                              "new Rhino.Geometry.Point3d(1, 2, 3));")
+    # AcmeComponent may overload what GH_Component has: a call the stand-in rejects proves nothing
+    overload = LIBRARY_COMPONENT.replace("BODY", '            AddRuntimeMessage("only a message");')
+    plain = component('            double d = Rhino.Geometry.Point3d.Origin.DistanceTo("origin");', name="Plain")
+    results = compiler.compile([wrong, right, overload, plain])
+    assert results[0].verdict == FAIL and "DistanceTo" in results[0].reasons[0], results[0]
+    assert any("dynamic" in r for r in results[0].reasons)
+    assert results[1].verdict == UNKNOWN, results[1]       # never a pass: its base is not known
+    assert results[2].verdict == UNKNOWN, results[2]
+    assert results[3].verdict == FAIL, results[3]
+
+
+def test_a_wrong_call_beside_newer_csharp_is_found(compiler):
+    helper = "        double Pick(int d) { return d switch { 1 => 1.0, _ => 2.0 }; }\n"
+    wrong = component('            value = Rhino.Geometry.Point3d.Origin.DistanceTo("origin");', extra=helper)
+    right = component("            value = Pick(curve.Degree);", extra=helper, name="Right")
+    results = compiler.compile([wrong, right])
+    assert results[0].verdict == FAIL and "DistanceTo" in results[0].reasons[0], results[0]
+    assert any("cannot parse" in r for r in results[0].reasons)
+    assert results[1].verdict == UNKNOWN and "newer C#" in results[1].reasons[0], results[1]
+
+
+def test_a_declaration_error_read_as_in_a_body_does_not_pass_the_batch(compiler):
+    """A file whose parse broke (and whose body spans are therefore not known) reports a
+    declaration error: the other files of its call were not checked through, and pass only
+    after a call of their own."""
+    hidden = component("            value = missingName + 1;", name="Hidden")
+    broken_extra = ("        static void Done(System.IAsyncResult async) { var r = (System.IAsyncResult)async; }\n"
+                    "        public override Guid NoSuchGuid => Guid.Empty;\n")
+    broken = component("            value = 1.0;", name="Broken", extra=broken_extra)
+    results = compiler.compile([broken, hidden])
+    assert results[1].verdict == FAIL, results[1]
+    assert results[0].verdict != PASS, results[0]
+
+
+def test_placing_counts_the_files_already_in_a_batch():
+    from gh_ft.judge.compile import _place
+
+    a = prepare_unit(0, component("            value = 1.0;"))
+    b = prepare_unit(1, component("            value = 2.0;"))   # the same Probe.ProbeComponent
+    batches = [[a]]
+    assert _place([b], batches, 200, grow=False) == [b]
+    _place([b], batches, 200, grow=True)
+    assert batches == [[a], [b]]

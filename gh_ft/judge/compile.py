@@ -10,7 +10,19 @@ The traps (issue 4) and how they are met:
     another declares: such files go to different calls (compile_units.py); files are
     compiled as written, so name lookup is the file's own;
   * errors are classed (compile_errors.py): what the reference assembly cannot know,
-    C# newer than mcs, and names from outside the file are "unknown", never "fail".
+    C# newer than mcs, and names from outside the file are "unknown", never "fail";
+  * a file mcs cannot check through gets a second look (compile_variants.py): the bodies
+    holding C# mcs cannot parse taken out, or the library types its declarations name
+    opened (`dynamic`, a stand-in GH_Component base for a component whose base is a
+    library's); of that look only a wrong use of an SDK member in a body that touches
+    nothing opened counts, and it can only fail the file, never pass it;
+  * "mcs reached the bodies" is read only from errors in body spans of a clean parse and
+    never from a declaration-phase code (DECLARATION_CODES);
+  * speed: a file importing a namespace nobody here defines (a guess from its usings and
+    what earlier calls rejected) goes to a call apart from the clean files, which are then
+    checked through in one call; files are packed into few calls (DSatur colouring of the
+    conflicts); extra framework assemblies are referenced only by calls whose files name
+    them; the batches' files live on /dev/shm where there is one.
 
 The plugin's own sources (`gh-ft judge --context`), declarations only (bodies become
 `throw null`, context_asm.py), are compiled once into a context assembly with `[assembly: InternalsVisibleTo("batch")]`, the name of every judged batch's

@@ -206,3 +206,13 @@ def test_placing_counts_the_files_already_in_a_batch():
     assert _place([b], batches, 200, grow=False) == [b]
     _place([b], batches, 200, grow=True)
     assert batches == [[a], [b]]
+
+
+def test_classes_deriving_from_a_rewritten_class_are_guarded_too():
+    code = ("using Acme.Geo;\nnamespace Probe\n{\n    public class Wrapped : Acme.Geo.Goo { }\n"
+            "    public class Twice : Wrapped { }\n    public class Apart { }\n}\n")
+    opened = open_library_types(code, [_err("CS0246", 1, "The type or namespace name `Acme' could not be found.")])
+    assert {"Wrapped", "Twice"} <= opened.guard and "Apart" not in opened.guard
+    assert opened.touches("Cannot implicitly convert type `Probe.Twice' to `Grasshopper.Kernel.Types.IGH_Goo'", "")
+    assert not opened.touches("`Rhino.Geometry.Point3d.DistanceTo(Rhino.Geometry.Point3d)' has some invalid arguments",
+                              '        double d = Rhino.Geometry.Point3d.Origin.DistanceTo("x");')

@@ -131,7 +131,7 @@ class Opened:
         base, its line uses an inherited member through `this`."""
         for dotted in _DOTTED_RE.findall(message):
             parts = [p.strip() for p in dotted.split(".")]
-            if any(p in self.guard for p in parts):
+            if any(p in self.guard or p in self.unresolved for p in parts):
                 return True
             if _names_unresolved(".".join(parts), set(self.unresolved)):
                 return True
@@ -224,6 +224,7 @@ def open_library_types(code: str, errors: list, known_unresolved: frozenset[str]
             for mod in m.children:
                 if mod.type == "modifier" and _text(mod) in ("override", "sealed"):
                     edits[(mod.start_byte, mod.end_byte)] = _blank(data[mod.start_byte:mod.end_byte])
+    guard |= _derived_from(root, guard)
     if stand_in and is_stand_in_type is not None:
         unresolved = {n for n in unresolved if not is_stand_in_type(n)}
         places = [p for p in places if _names_unresolved(_path(_text(p)), unresolved)]
@@ -256,6 +257,35 @@ def open_library_types(code: str, errors: list, known_unresolved: frozenset[str]
     if new_code == code:
         return None
     return Opened(new_code, frozenset(unresolved), frozenset(guard), stand_in, frozenset(lines))
+
+
+_BASES_QUERY: list[tree_sitter.Query] = []
+
+
+def _derived_from(root: tree_sitter.Node, names: set[str]) -> set[str]:
+    """The file's classes that derive, directly or through each other, from one of `names`
+    (they lost what those lost)."""
+    if not names:
+        return set()
+    if not _BASES_QUERY:
+        from gh_ft.csharp.parse import _LANGUAGE
+        _BASES_QUERY.append(tree_sitter.Query(_LANGUAGE, "[(class_declaration name: (identifier) @name (base_list) @bases)"
+                                                         " (struct_declaration name: (identifier) @name (base_list) @bases)"
+                                                         " (interface_declaration name: (identifier) @name"
+                                                         " (base_list) @bases)]"))
+    q = _BASES_QUERY[0]
+    matches = tree_sitter.QueryCursor(q).matches(root) if hasattr(tree_sitter, "QueryCursor") else q.matches(root)
+    bases = [(_text(m[1]["name"][0]), set(_WORD_RE.findall(_text(m[1]["bases"][0])))) for m in matches
+             if m[1].get("name") and m[1].get("bases")]
+    found = set(names)
+    grew = True
+    while grew:
+        grew = False
+        for name, words in bases:
+            if name not in found and words & found:
+                found.add(name)
+                grew = True
+    return found - set(names)
 
 
 def _occurrences(data: bytes, root: tree_sitter.Node, names: set[str]) -> list[tree_sitter.Node]:

@@ -216,3 +216,22 @@ def test_classes_deriving_from_a_rewritten_class_are_guarded_too():
     assert opened.touches("Cannot implicitly convert type `Probe.Twice' to `Grasshopper.Kernel.Types.IGH_Goo'", "")
     assert not opened.touches("`Rhino.Geometry.Point3d.DistanceTo(Rhino.Geometry.Point3d)' has some invalid arguments",
                               '        double d = Rhino.Geometry.Point3d.Origin.DistanceTo("x");')
+
+
+def test_a_member_after_a_lowercase_name_names_no_type():
+    declares = prepare_unit(0, "namespace P { public class Results { } }")
+    member = prepare_unit(1, "namespace P { public class User { object F(dynamic res) { return res.Results; } } }")
+    typed = prepare_unit(2, "namespace P { public class User2 { object F() { return new Results(); } } }")
+    qualified = prepare_unit(3, "namespace Q { public class User3 { object F() { return P.Results.X; } } }")
+    aliased = prepare_unit(4, "using p = P;\nnamespace Q { public class User4 { object F() { return p.Results.X; } } }")
+    assert not declares.conflicts(member)
+    assert declares.conflicts(typed) and declares.conflicts(qualified) and declares.conflicts(aliased)
+
+
+def test_a_name_qualified_by_another_namespace_does_not_meet():
+    declares = prepare_unit(0, "namespace Heron { public class CoordinateTransformation { } }")
+    library = prepare_unit(1, "namespace Heron { public class Use { object F() { return "
+                              "new OSGeo.OSR.CoordinateTransformation(); } } }")
+    partly = prepare_unit(2, "namespace Heron.Tools { public class Use2 { object F() { return "
+                             "new Heron.CoordinateTransformation(); } } }")
+    assert not declares.conflicts(library) and declares.conflicts(partly)

@@ -133,6 +133,8 @@ class Unit:
     feature_nodes: tuple = ()                     # where the newer C# is (tree-sitter nodes)
     tree: object = field(default=None, repr=False, compare=False)   # the code's syntax tree
     type_namespaces: dict = field(default_factory=dict)   # declared type -> the namespaces it is declared in
+    type_words: frozenset[str] = frozenset()      # the words that start a name (`_words`)
+    qualified_words: dict = field(default_factory=dict)   # a later part of a dotted name -> its qualifiers
 
     def in_body(self, line: int) -> bool:
         return any(a < line < b for a, b in self.body_lines)
@@ -145,12 +147,25 @@ class Unit:
         return self._meets(other) or other._meets(self)
 
     def _meets(self, other: "Unit") -> bool:
-        shared = self.declared_types & (other.declared_types | other.words)
-        if not shared:
-            return False
-        if not self.type_namespaces:
-            return True
-        return any(other.sees(ns) for name in shared for ns in self.type_namespaces.get(name, ("",)))
+        # A member after a lowercase name (`res.Results`) names no type, unless that name is
+        # a namespace or an alias: then every word counts.
+        lowercase_ns = any(ns[:1].islower() for names in self.type_namespaces.values() for ns in names) \
+            or any("=" in u for u in other.usings) or not other.type_words
+        if lowercase_ns or not self.type_namespaces:
+            shared = self.declared_types & (other.declared_types | other.words)
+            return bool(shared) and (not self.type_namespaces or any(
+                other.sees(ns) for name in shared for ns in self.type_namespaces.get(name, ("",))))
+        for name in self.declared_types:
+            spaces = self.type_namespaces.get(name, ("",))
+            if name in other.declared_types or name in other.type_words:
+                if any(other.sees(ns) for ns in spaces):
+                    return True
+            # `A.B.Name` reaches this file's Name only where `A.B` is its namespace, or the end of it
+            # (a name qualified from an enclosing namespace), or a type of this file (nested)
+            for q in other.qualified_words.get(name, ()):
+                if any(ns == q or ns.endswith("." + q) for ns in spaces) or q.split(".")[-1] in self.declared_types:
+                    return True
+        return False
 
     def sees(self, namespace: str) -> bool:
         """Whether this file's code can name a type of `namespace` by a simple or partly
@@ -222,27 +237,46 @@ def prepare_unit(index: int, code: str, tree: tree_sitter.Tree | None = None) ->
         name = _text(n.child_by_field_name("name"))
         if name:
             type_namespaces.setdefault(name, set()).add(".".join(_namespace_of(n)))
+    words, type_words, qualified = _words(code, caps.get("noise", []))
     return Unit(index, code, sorted(set(features)), alone, "", using_texts, declared, classes, edits,
-                _words(code, caps.get("noise", [])), frozenset(type_namespaces), _clean_body_lines(code, tree),
-                tuple(at), tree, {k: tuple(sorted(v)) for k, v in type_namespaces.items()})
+                words, frozenset(type_namespaces), _clean_body_lines(code, tree),
+                tuple(at), tree, {k: tuple(sorted(v)) for k, v in type_namespaces.items()}, type_words, qualified)
 
 
 _WORD_RE = re.compile(r"[A-Za-z_]\w*")
 
 
-def _words(code: str, comments: list[tree_sitter.Node]) -> frozenset[str]:
-    """Every identifier-like word of the code outside comments and the text of strings (an
-    interpolation's code is kept), read from the syntax tree rather than a lexer pass."""
-    if not comments:
-        return frozenset(_WORD_RE.findall(code))
-    data = code.encode("utf-8")
-    parts, last = [], 0
-    for n in sorted(comments, key=lambda n: n.start_byte):
-        if n.start_byte >= last:
-            parts.append(data[last:n.start_byte])
-            last = n.end_byte
-    parts.append(data[last:])
-    return frozenset(_WORD_RE.findall(b" ".join(parts).decode("utf-8", "replace")))
+def _words(code: str, comments: list[tree_sitter.Node]) -> tuple[frozenset[str], frozenset[str], dict]:
+    """(every identifier-like word of the code outside comments and the text of strings (an
+    interpolation's code is kept); the words that start a name, which can name a type by
+    itself; each later part of a dotted name that starts with a capital, with what
+    qualifies it (`OSGeo.OSR` for `OSGeo.OSR.CoordinateTransformation`): a member after a
+    lowercase name (`res.Results`, `this.Name`) names no type), read from the syntax tree
+    rather than a lexer pass."""
+    text = code
+    if comments:
+        data = code.encode("utf-8")
+        parts, last = [], 0
+        for n in sorted(comments, key=lambda n: n.start_byte):
+            if n.start_byte >= last:
+                parts.append(data[last:n.start_byte])
+                last = n.end_byte
+        parts.append(data[last:])
+        text = b" ".join(parts).decode("utf-8", "replace")
+    words = frozenset(_WORD_RE.findall(text))
+    heads: set[str] = set()
+    qualified: dict[str, set[str]] = {}
+    for chain in _CHAIN_RE.findall(text):
+        names = _WORD_RE.findall(chain)
+        heads.add(names[0])
+        if names[0][:1].islower():
+            continue
+        for i in range(1, len(names)):
+            qualified.setdefault(names[i], set()).add(".".join(names[:i]))
+    return words, frozenset(heads), {k: frozenset(v) for k, v in qualified.items()}
+
+
+_CHAIN_RE = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*")
 
 
 # tree-sitter reads `async`/`await` as keywords where C# allows them as names (ladder.py): such

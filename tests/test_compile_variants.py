@@ -235,3 +235,19 @@ def test_a_name_qualified_by_another_namespace_does_not_meet():
     partly = prepare_unit(2, "namespace Heron.Tools { public class Use2 { object F() { return "
                              "new Heron.CoordinateTransformation(); } } }")
     assert not declares.conflicts(library) and declares.conflicts(partly)
+
+
+def test_the_resident_compiler_runs_with_a_large_nursery(compiler):
+    from pathlib import Path
+
+    from gh_ft.judge.mcs_server import GC_PARAMS
+
+    compiler.compile([component("            value = 1.0;", name="Nursery")])
+    servers = list(compiler._servers.queue) if compiler._servers is not None else []
+    procs = [s._proc for s in servers if s._proc is not None]
+    if not procs or not Path(f"/proc/{procs[0].pid}/environ").is_file():
+        pytest.skip("no resident compiler, or no /proc to read its environment")
+    environ = Path(f"/proc/{procs[0].pid}/environ").read_bytes().split(b"\0")
+    import os
+    expected = os.environ.get("MONO_GC_PARAMS", GC_PARAMS)
+    assert f"MONO_GC_PARAMS={expected}".encode() in environ

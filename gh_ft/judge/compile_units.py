@@ -15,6 +15,7 @@ classifier needs.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -149,8 +150,7 @@ class Unit:
     def _meets(self, other: "Unit") -> bool:
         # A member after a lowercase name (`res.Results`) names no type, unless that name is
         # a namespace or an alias: then every word counts.
-        lowercase_ns = any(ns[:1].islower() for names in self.type_namespaces.values() for ns in names) \
-            or any("=" in u for u in other.usings) or not other.type_words
+        lowercase_ns = self._lowercase_namespace or other._aliases or not other.type_words
         if lowercase_ns or not self.type_namespaces:
             shared = self.declared_types & (other.declared_types | other.words)
             return bool(shared) and (not self.type_namespaces or any(
@@ -166,6 +166,14 @@ class Unit:
                 if any(ns == q or ns.endswith("." + q) for ns in spaces) or q.split(".")[-1] in self.declared_types:
                     return True
         return False
+
+    @functools.cached_property
+    def _lowercase_namespace(self) -> bool:
+        return any(ns[:1].islower() for names in self.type_namespaces.values() for ns in names)
+
+    @functools.cached_property
+    def _aliases(self) -> bool:
+        return any("=" in u for u in self.usings)
 
     def sees(self, namespace: str) -> bool:
         """Whether this file's code can name a type of `namespace` by a simple or partly
@@ -264,19 +272,19 @@ def _words(code: str, comments: list[tree_sitter.Node]) -> tuple[frozenset[str],
         parts.append(data[last:])
         text = b" ".join(parts).decode("utf-8", "replace")
     words = frozenset(_WORD_RE.findall(text))
-    heads: set[str] = set()
+    text = _DOT_SPACE_RE.sub(".", text)
+    heads = frozenset(_HEAD_RE.findall(text))
     qualified: dict[str, set[str]] = {}
-    for chain in _CHAIN_RE.findall(text):
-        names = _WORD_RE.findall(chain)
-        heads.add(names[0])
-        if names[0][:1].islower():
-            continue
+    for chain in set(_UPPER_CHAIN_RE.findall(text)):
+        names = chain.split(".")
         for i in range(1, len(names)):
             qualified.setdefault(names[i], set()).add(".".join(names[:i]))
-    return words, frozenset(heads), {k: frozenset(v) for k, v in qualified.items()}
+    return words, heads, {k: frozenset(v) for k, v in qualified.items()}
 
 
-_CHAIN_RE = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*")
+_DOT_SPACE_RE = re.compile(r"\s*\.\s*")
+_HEAD_RE = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+_UPPER_CHAIN_RE = re.compile(r"(?<![\w.])[A-Z_]\w*(?:\.[A-Za-z_]\w*)+")
 
 
 # tree-sitter reads `async`/`await` as keywords where C# allows them as names (ladder.py): such

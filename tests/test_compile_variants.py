@@ -251,3 +251,34 @@ def test_the_resident_compiler_runs_with_a_large_nursery(compiler):
     import os
     expected = os.environ.get("MONO_GC_PARAMS", GC_PARAMS)
     assert f"MONO_GC_PARAMS={expected}".encode() in environ
+
+
+def test_declarations_only_blanks_the_lines_inside_bodies():
+    from gh_ft.judge.compile import _declarations_only
+
+    code = component("            value = 1.0;\n            value += 2.0;")
+    unit = prepare_unit(0, code)
+    text = _declarations_only(unit)
+    assert len(text.split("\n")) == len(code.split("\n"))
+    assert "value += 2.0" not in text and "pManager.AddCurveParameter" not in text
+    assert "protected override void SolveInstance(IGH_DataAccess DA)" in text
+    assert prepare_unit(1, text).body_lines == unit.body_lines
+
+
+def test_a_file_guessed_to_stop_mcs_is_still_compiled_whole(tmp_path):
+    """A `using` of a namespace nobody here defines makes the file a suspect: its first call
+    holds its declarations only. Given the DLL after all (`--reference`), it is compiled whole
+    in the next call: a right body passes, a wrong one fails."""
+    import subprocess
+
+    mcs = require_tool("mcs", MCS_WHY)
+    (tmp_path / "Lib.cs").write_text("namespace Acme.Geo { public static class Widgets { "
+                                     "public static double Scale(double v, double f) { return v * f; } } }")
+    dll = tmp_path / "Acme.Geo.dll"
+    subprocess.run([mcs, "-target:library", f"-out:{dll}", str(tmp_path / "Lib.cs")], check=True, capture_output=True)
+    good = "using Acme.Geo;\n" + component("            value = Widgets.Scale(value, 2.0);", name="Good")
+    bad = "using Acme.Geo;\n" + component('            value = Widgets.Scale(value, "two");', name="Bad")
+    with Compiler(mcs, references=[dll]) as c:
+        results = c.compile([good, bad])
+    assert [r.verdict for r in results] == [PASS, FAIL], results
+    assert "Widgets.Scale" in results[1].reasons[0]

@@ -20,7 +20,9 @@ The traps (issue 4) and how they are met:
     never from a declaration-phase code (DECLARATION_CODES);
   * speed: a file importing a namespace nobody here defines (a guess from its usings and
     what earlier calls rejected) goes to a call apart from the clean files, which are then
-    checked through in one call; files are packed into few calls (DSatur colouring of the
+    checked through in one call, and to its first call with its declarations only (the
+    lines inside its bodies blanked: mcs would not check them in that call anyway); files
+    are packed into few calls (DSatur colouring of the
     conflicts); extra framework assemblies are referenced only by calls whose files name
     them; the batches' files live on /dev/shm where there is one.
 
@@ -314,18 +316,20 @@ class Compiler:
             _place(left, rest, self.batch_size, grow=True)
             batches += [b for b in first + rest if b]
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            for done in pool.map(lambda b: self._compile_batch(b, second), batches):
+            shallow = {u.file_name for u in suspect}
+            for done in pool.map(lambda b: self._compile_batch(b, second, shallow), batches):
                 for index, result in done:
                     if result.verdict == FAIL or results[index] is None:
                         results[index] = result
         return [r if r is not None else CompileResult(UNKNOWN, ["compile: not judged"]) for r in results]
 
-    def _compile_batch(self, units: list[Unit], second: dict) -> list[tuple[int, CompileResult]]:
+    def _compile_batch(self, units: list[Unit], second: dict, shallow: set[str] = frozenset()
+                       ) -> list[tuple[int, CompileResult]]:
         folder = Path(tempfile.mkdtemp(prefix="batch-", dir=self._tmp))
         _, context_dll, context_ns = self._context or ("", None, set())
         extra = [*self.references, *([context_dll] if context_dll is not None else [])]
         try:
-            return self._rounds(folder, units, extra, second)
+            return self._rounds(folder, units, extra, second, shallow)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -364,21 +368,37 @@ class Compiler:
                    (STAND_IN, "Grasshopper.Kernel.GH_ActiveObject", "Grasshopper.Kernel.GH_DocumentObject",
                     "Grasshopper.Kernel.GH_InstanceDescription"))
 
-    def _rounds(self, folder: Path, units: list[Unit], extra: list, second: dict) -> list[tuple[int, CompileResult]]:
+    def _rounds(self, folder: Path, units: list[Unit], extra: list, second: dict,
+                shallow_names: set[str] = frozenset()) -> list[tuple[int, CompileResult]]:
         """mcs calls until every file is judged. A file mcs could not check through gets a
         second look (compile_variants.py), compiled in the next call: the bodies mcs cannot
         parse taken out, or the library types its declarations name opened (mcs stops before
-        any body at a declaration it cannot resolve); a variant can only find a failure."""
+        any body at a declaration it cannot resolve); a variant can only find a failure.
+        Files in `shallow_names` (expected to stop mcs at their declarations) go to their first
+        call without the lines inside their bodies, which mcs would not check then anyway:
+        only their declaration errors count there, and a file that showed none, or showed
+        anything else, is compiled whole in the next call."""
         results: dict[int, CompileResult] = {}
         originals = [u for u in units if u.file_name not in second]
+        shallow = {u.file_name for u in units if u.file_name in shallow_names and u.body_lines
+                   and u.file_name not in second}
         for u in units:
-            (folder / u.file_name).write_text(wrap_unit(u), encoding="utf-8")
+            (folder / u.file_name).write_text(_declarations_only(u) if u.file_name in shallow else wrap_unit(u),
+                                              encoding="utf-8")
         remaining = list(units)
 
         def settle(us, result):
             for u in us:
                 if u.file_name not in second:
                     results[u.index] = result
+
+        def whole(us):
+            """Shallow files back to their whole text, for the next call."""
+            for u in us:
+                if u.file_name in shallow:
+                    shallow.discard(u.file_name)
+                    (folder / u.file_name).write_text(wrap_unit(u), encoding="utf-8")
+            return us
 
         while remaining:
             words = set(self._context_words).union(*(u.words for u in remaining))
@@ -388,13 +408,19 @@ class Compiler:
             except subprocess.TimeoutExpired:
                 settle(remaining, CompileResult(UNKNOWN, [f"compile: mcs took over {MCS_TIMEOUT_S} s"]))
                 break
-            if rc == 0:  # a clean call: every body of every remaining file was checked
-                settle(remaining, CompileResult(PASS, []))
-                break
+            if rc == 0:  # a clean call: every body of every remaining (whole) file was checked
+                settle([u for u in remaining if u.file_name not in shallow], CompileResult(PASS, []))
+                remaining = whole([u for u in remaining if u.file_name in shallow])
+                continue
             errors, bare = parse_mcs_output(output)
             by_file: dict[str, list] = {}
             for e in errors:
                 by_file.setdefault(e.file, []).append(e)
+            for u in remaining:   # a shallow file's errors count only where they are its declarations'
+                if u.file_name in shallow and u.file_name in by_file and any(
+                        u.in_body(e.line) or e.code in NEWER_CSHARP or e.code not in _SHALLOW_CODES
+                        for e in by_file[u.file_name]):
+                    del by_file[u.file_name]
             failing = [u for u in remaining if u.file_name in by_file]
             self._learn_missing(failing, by_file)
             if not failing:
@@ -424,10 +450,10 @@ class Compiler:
                    for u in failing for e in by_file[u.file_name]):
                 # A semantic error inside a method body (not a parser error, which stops mcs
                 # before any checking): mcs reached the bodies and checks them all in that
-                # phase, so the files without errors were checked through: no second call.
-                settle(remaining, CompileResult(PASS, []))
-                remaining = []
-            remaining += variants   # they meet no file of theirs: their originals left the call
+                # phase, so the (whole) files without errors were checked through: no second call.
+                settle([u for u in remaining if u.file_name not in shallow], CompileResult(PASS, []))
+                remaining = [u for u in remaining if u.file_name in shallow]
+            remaining = whole(remaining) + variants   # variants meet no file of theirs: their originals left
         out = [(u.index, results.get(u.index, CompileResult(UNKNOWN, ["compile: not judged"]))) for u in originals]
         return out + [(-1 - k, r) for k, r in results.items() if k < 0]
 
@@ -511,6 +537,20 @@ def _absent_framework() -> tuple[str, ...]:
     present = set(framework_extra())
     names = {"System.Web.Extensions.dll": "System.Web.Script"}
     return tuple(names.get(n, n.removesuffix(".dll")) for n in FRAMEWORK_EXTRA if n not in present)
+
+
+# What a shallow file's first call may report and still count: mcs's answers about
+# declarations (types that do not resolve, overrides and members that do not fit).
+_SHALLOW_CODES = {"CS0246", "CS0234", "CS0400", "CS0426", "CS0305", "CS0308"} | DECLARATION_CODES
+
+
+def _declarations_only(unit: Unit) -> str:
+    """The file with the lines strictly inside its member bodies blanked (lines kept)."""
+    lines = unit.code.split("\n")
+    for first, last in unit.body_lines:
+        for i in range(first, last - 1):
+            lines[i] = ""
+    return "\n".join(lines)
 
 
 def _using_namespaces(unit: Unit) -> list[str]:

@@ -527,7 +527,7 @@ DECLARATION_CODES = {f"CS{c}" for c in ("0101 0102 0106 0111 0115 0260 0263 0305
 # extension method or a `using static` name of the missing library, a member of the type).
 DYNAMIC_CODES = {"CS1977", "CS1978", "CS1979", "CS1973", "CS0656", "CS1976", "CS1061", "CS0103",
                  "CS0841", "CS0165", "CS0428", "CS1660"}
-_SDK_NAME_RE = __import__("re").compile(r"\b(Rhino|Grasshopper|GH_IO)\.")
+_SDK_NAME_RE = re.compile(r"\b(Rhino|Grasshopper|GH_IO)\.")
 VARIANT_OFFSET = 1_000_000   # variants' file names: u<index + offset>.cs
 
 

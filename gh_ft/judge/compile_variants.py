@@ -13,7 +13,8 @@ line where it was, so that an error it then finds in a body can be told apart:
     an unresolved base is dropped, and a component whose base was unresolved derives
     from `Grasshopper.Kernel.GH_Component` instead (made `abstract`, keeping only the
     overrides GH_Component has). Errors that name or may follow from what was opened stay
-    unknown (`Opened.proves`).
+    unknown (`Opened.touches`, used by compile.py, which counts only a wrong use of an
+    SDK member inside a body).
 """
 from __future__ import annotations
 
@@ -36,7 +37,6 @@ _TYPE_OWNERS = ("variable_declaration", "property_declaration", "indexer_declara
                 "delegate_declaration", "event_declaration", "parameter", "foreach_statement",
                 "declaration_expression", "cast_expression", "local_function_statement", "as_expression")
 _TYPE_NAMES = ("identifier", "qualified_name", "generic_name", "alias_qualified_name")
-_TYPE_DECLS = ("class_declaration", "struct_declaration", "interface_declaration")
 
 
 def _text(node: tree_sitter.Node | None) -> str:
@@ -313,14 +313,6 @@ def _field_of(parent: tree_sitter.Node, child: tree_sitter.Node) -> str | None:
         if c.start_byte == child.start_byte and c.end_byte == child.end_byte and c.type == child.type:
             return parent.field_name_for_child(i)
     return None
-
-
-def _walk(root: tree_sitter.Node):
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.children))
 
 
 def _inside(node: tree_sitter.Node, types: tuple[str, ...]) -> bool:

@@ -282,3 +282,22 @@ def test_a_file_guessed_to_stop_mcs_is_still_compiled_whole(tmp_path):
         results = c.compile([good, bad])
     assert [r.verdict for r in results] == [PASS, FAIL], results
     assert "Widgets.Scale" in results[1].reasons[0]
+
+
+def test_a_shallow_text_mcs_cannot_parse_costs_a_call_not_a_verdict(compiler, monkeypatch):
+    """A body whose first line goes on into the next (`{ Foo(1,` / `2); }`) leaves a broken text
+    once its inner lines are blanked: the file and the others of its call are compiled whole
+    in the next call, judged as usual."""
+    from gh_ft.judge import compile as c
+
+    odd = "using Acme.Geo;\n" + component("            value = 1.0;", name="Odd").replace(
+        "        protected override void SolveInstance(IGH_DataAccess DA)\n        {",
+        "        protected override void SolveInstance(IGH_DataAccess DA)\n        { value2(1,")
+    odd = odd.replace("            Curve curve = null;", "            2);\n            Curve curve = null;", 1)
+    odd = odd.replace("        public Odd()", "        void value2(int a, int b) { }\n        public Odd()")
+    fine = component("            value = 2.0;", name="Fine")
+    wrong = component("            value = missingName;", name="Wrong")
+    results = compiler.compile([odd, fine, wrong])
+    assert results[1].verdict == PASS, results[1]
+    assert results[2].verdict == FAIL, results[2]
+    assert results[0].verdict == UNKNOWN, results[0]      # Acme.Geo is not given

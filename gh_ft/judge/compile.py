@@ -416,13 +416,18 @@ class Compiler:
             by_file: dict[str, list] = {}
             for e in errors:
                 by_file.setdefault(e.file, []).append(e)
+            set_aside = False
             for u in remaining:   # a shallow file's errors count only where they are its declarations'
                 if u.file_name in shallow and u.file_name in by_file and any(
                         u.in_body(e.line) or e.code in NEWER_CSHARP or e.code not in _SHALLOW_CODES
                         for e in by_file[u.file_name]):
                     del by_file[u.file_name]
+                    set_aside = True
             failing = [u for u in remaining if u.file_name in by_file]
             self._learn_missing(failing, by_file)
+            if not failing and set_aside:   # only what the shallow text caused: all again, whole
+                remaining = whole(remaining)
+                continue
             if not failing:
                 why = "; ".join(bare[:2]) or output.strip()[-300:]
                 settle(remaining, CompileResult(UNKNOWN, [f"compile: mcs failed without naming a file: {why}"]))

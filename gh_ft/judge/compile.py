@@ -178,7 +178,8 @@ class Compiler:
                 for _ in range(self.jobs):
                     self._servers.put(ResidentMcs(*built))
         self._context: tuple[str, Path | None, set[str]] | None = None
-        self._missing_namespaces: set[str] = set()   # `using` targets mcs could not resolve here
+        # `using` targets mcs could not resolve, per context (what one plugin lacks another may hold)
+        self._missing: dict[str, set[str]] = {}
         self._context_words: frozenset[str] = frozenset()   # the context's words (framework_for)
 
     def close(self) -> None:
@@ -358,6 +359,10 @@ class Compiler:
                     m = re.match(r"\s*using\s+([\w.\s]+?)\s*;", lines[e.line - 1])
                     if m and "=" not in m.group(1):
                         self._missing_namespaces.add(re.sub(r"\s+", "", m.group(1)))
+
+    @property
+    def _missing_namespaces(self) -> set[str]:
+        return self._missing.setdefault(self._context[0] if self._context is not None else "", set())
 
     def _stand_in_member(self, name: str) -> bool:
         return self.classifier.index.lookup(STAND_IN, name, via_this=True).status == "known"

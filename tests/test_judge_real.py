@@ -71,6 +71,35 @@ def test_sdk_only_components_with_their_plugin_pass(corpus):
     assert passed >= 0.9 * total, not_passed
 
 
+def test_real_components_with_their_plugin_are_not_failed(corpus):
+    require_tool("mcs", MCS_WHY)
+    failed = []
+    for plugin in corpus.plugins:
+        units = [u for u in corpus.units if u.plugin == plugin.name]
+        failed += [(u.key, j.stage, j.reasons[:2]) for u, j in
+                   zip(units, judge_many([u.code for u in units], context=plugin.context)) if j.verdict == FAIL]
+    assert not failed, failed
+
+
+def test_sdk_mutants_fail_inside_plugins_that_use_libraries(corpus):
+    """A wrong argument to an SDK member, or an invented one, in SolveInstance is found in
+    every plugin: under a base class from a NuGet package, beside GDAL types in declarations
+    (mcs would stop before the bodies) and beside C# mcs cannot parse (compile_variants.py)."""
+    require_tool("mcs", MCS_WHY)
+    from gh_ft.judge.mutants import make_mutants
+
+    wrong, total = [], 0
+    for plugin in corpus.plugins:
+        cases = [(u, m) for u in corpus.units if u.plugin == plugin.name for m in make_mutants(u.code)
+                 if m.kind in ("wrong argument type", "invented member")]
+        total += len(cases)
+        judged = judge_many([m.code for _, m in cases], context=plugin.context)
+        wrong += [(u.key, m.kind, j.verdict, j.stage, j.reasons[:1]) for (u, m), j in zip(cases, judged)
+                  if not (j.verdict == FAIL and j.stage == m.stage)]
+    assert total >= 300
+    assert not wrong, wrong
+
+
 def test_structure_never_fails_real_components(corpus):
     """The structure stage reads registrations and data access from the tree: real code
     (helpers, other names for DA, legacy Register_ calls, computed GUIDs) is never failed."""

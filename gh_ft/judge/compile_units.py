@@ -15,12 +15,12 @@ classifier needs.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 import tree_sitter
 
-from gh_ft.csharp.lexer import mask_non_code
 from gh_ft.csharp.parse import parse_tree
 
 WRAP_PREFIX = "GhFtU"
@@ -69,6 +69,7 @@ _QUERY_SOURCE = "\n".join(f"({t}) @{t}" for t in _FEATURE_NODES) + """
 (extern_alias_directive) @define
 (global_attribute) @define
 (alias_qualified_name) @global_ref
+[(comment) (string_literal) (verbatim_string_literal) (character_literal) (string_content)] @noise
 """
 _MORE_FEATURES = {
     "case_guard": "a `case ... when` guard (C# 7, which mcs does not implement)",
@@ -130,14 +131,59 @@ class Unit:
     words: frozenset[str] = frozenset()          # every identifier-like word of the code
     declared_types: frozenset[str] = frozenset()  # simple names of the types the file declares
     body_lines: tuple[tuple[int, int], ...] = ()  # 1-based lines strictly inside member bodies
+    feature_nodes: tuple = ()                     # where the newer C# is (tree-sitter nodes)
+    tree: object = field(default=None, repr=False, compare=False)   # the code's syntax tree
+    type_namespaces: dict = field(default_factory=dict)   # declared type -> the namespaces it is declared in
+    type_words: frozenset[str] = frozenset()      # the words that start a name (`_words`)
+    qualified_words: dict = field(default_factory=dict)   # a later part of a dotted name -> its qualifiers
 
     def in_body(self, line: int) -> bool:
         return any(a < line < b for a, b in self.body_lines)
 
     def conflicts(self, other: "Unit") -> bool:
-        """Whether the two files must not share an mcs call."""
-        return bool(self.declared_types & other.declared_types or self.declared_types & other.words
-                    or other.declared_types & self.words)
+        """Whether the two files must not share an mcs call: one declares a type the other
+        declares or names, in a namespace the other can see it from (its own namespace or
+        one enclosing it, a `using`, or a namespace whose last word it writes: a qualified
+        name). Types in namespaces the other cannot reach do not meet."""
+        return self._meets(other) or other._meets(self)
+
+    def _meets(self, other: "Unit") -> bool:
+        # A member after a lowercase name (`res.Results`) names no type, unless that name is
+        # a namespace or an alias: then every word counts.
+        lowercase_ns = self._lowercase_namespace or other._aliases or not other.type_words
+        if lowercase_ns or not self.type_namespaces:
+            shared = self.declared_types & (other.declared_types | other.words)
+            return bool(shared) and (not self.type_namespaces or any(
+                other.sees(ns) for name in shared for ns in self.type_namespaces.get(name, ("",))))
+        for name in self.declared_types:
+            spaces = self.type_namespaces.get(name, ("",))
+            if name in other.declared_types or name in other.type_words:
+                if any(other.sees(ns) for ns in spaces):
+                    return True
+            # `A.B.Name` reaches this file's Name only where `A.B` is its namespace, or the end of it
+            # (a name qualified from an enclosing namespace), or a type of this file (nested)
+            for q in other.qualified_words.get(name, ()):
+                if any(ns == q or ns.endswith("." + q) for ns in spaces) or q.split(".")[-1] in self.declared_types:
+                    return True
+        return False
+
+    @functools.cached_property
+    def _lowercase_namespace(self) -> bool:
+        return any(ns[:1].islower() for names in self.type_namespaces.values() for ns in names)
+
+    @functools.cached_property
+    def _aliases(self) -> bool:
+        return any("=" in u for u in self.usings)
+
+    def sees(self, namespace: str) -> bool:
+        """Whether this file's code can name a type of `namespace` by a simple or partly
+        qualified name."""
+        if not namespace or namespace in self.declared_namespaces:
+            return True
+        if any(u.split("=", 1)[-1].strip().removeprefix("static ").strip().startswith(namespace)
+               for u in self.usings):
+            return True
+        return namespace.rsplit(".", 1)[-1] in self.words
 
     @property
     def file_name(self) -> str:
@@ -160,15 +206,21 @@ def prepare_unit(index: int, code: str, tree: tree_sitter.Tree | None = None) ->
     tree = tree or parse_tree(code)
     caps = _captures(tree.root_node)
     features = []
+    at: list[tree_sitter.Node] = []
     for name, nodes in caps.items():
         if name in _FEATURE_NODES:
             features.append(_FEATURE_NODES[name])
+            at += nodes
         elif name in _MORE_FEATURES:
-            if name == "nullable_reference" and not any(_text(n) in ("string", "object") for n in nodes):
-                continue
+            if name == "nullable_reference":
+                nodes = [n for n in nodes if _text(n) in ("string", "object")]
+                if not nodes:
+                    continue
             features.append(_MORE_FEATURES[name])
+            at += nodes
         elif name == "interpolation_start" and any(_text(n).startswith("@") for n in nodes):
             features.append("an `@$` interpolated verbatim string (C# 8)")
+            at += [n for n in nodes if _text(n).startswith("@")]
     usings = [n for n in caps.get("using", []) if n.parent is not None and n.parent.type in
               ("compilation_unit", "declaration_list", "namespace_declaration")]
     declared = set()
@@ -188,13 +240,69 @@ def prepare_unit(index: int, code: str, tree: tree_sitter.Tree | None = None) ->
     using_texts = [_using_text(n) for n in usings]
     for c in classes:
         c.usings = tuple(using_texts)
-    declared_types = {_text(n.child_by_field_name("name")) for n in _walk_types(tree.root_node)}
+    type_namespaces: dict[str, set[str]] = {}
+    for n in _walk_types(tree.root_node):
+        name = _text(n.child_by_field_name("name"))
+        if name:
+            type_namespaces.setdefault(name, set()).add(".".join(_namespace_of(n)))
+    words, type_words, qualified = _words(code, caps.get("noise", []))
     return Unit(index, code, sorted(set(features)), alone, "", using_texts, declared, classes, edits,
-                frozenset(_WORD_RE.findall(mask_non_code(code))), frozenset(d for d in declared_types if d),
-                tuple(_body_lines(tree.root_node)))
+                words, frozenset(type_namespaces), _clean_body_lines(code, tree),
+                tuple(at), tree, {k: tuple(sorted(v)) for k, v in type_namespaces.items()}, type_words, qualified)
 
 
 _WORD_RE = re.compile(r"[A-Za-z_]\w*")
+
+
+def _words(code: str, comments: list[tree_sitter.Node]) -> tuple[frozenset[str], frozenset[str], dict]:
+    """(every identifier-like word of the code outside comments and the text of strings (an
+    interpolation's code is kept); the words that start a name, which can name a type by
+    itself; each later part of a dotted name that starts with a capital, with what
+    qualifies it (`OSGeo.OSR` for `OSGeo.OSR.CoordinateTransformation`): a member after a
+    lowercase name (`res.Results`, `this.Name`) names no type), read from the syntax tree
+    rather than a lexer pass."""
+    text = code
+    if comments:
+        data = code.encode("utf-8")
+        parts, last = [], 0
+        for n in sorted(comments, key=lambda n: n.start_byte):
+            if n.start_byte >= last:
+                parts.append(data[last:n.start_byte])
+                last = n.end_byte
+        parts.append(data[last:])
+        text = b" ".join(parts).decode("utf-8", "replace")
+    words = frozenset(_WORD_RE.findall(text))
+    text = _DOT_SPACE_RE.sub(".", text)
+    heads = frozenset(_HEAD_RE.findall(text))
+    qualified: dict[str, set[str]] = {}
+    for chain in set(_UPPER_CHAIN_RE.findall(text)):
+        names = chain.split(".")
+        for i in range(1, len(names)):
+            qualified.setdefault(names[i], set()).add(".".join(names[:i]))
+    return words, heads, {k: frozenset(v) for k, v in qualified.items()}
+
+
+_DOT_SPACE_RE = re.compile(r"\s*\.\s*")
+_HEAD_RE = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+_UPPER_CHAIN_RE = re.compile(r"(?<![\w.])[A-Z_]\w*(?:\.[A-Za-z_]\w*)+")
+
+
+# tree-sitter reads `async`/`await` as keywords where C# allows them as names (ladder.py): such
+# uses are renamed (same length) before the bodies are located.
+_CONTEXTUAL_AS_NAME_RE = re.compile(r"\b(async|await)\b(?=\s*[);,.\]=?:])")
+
+
+def _clean_body_lines(code: str, tree: tree_sitter.Tree) -> tuple[tuple[int, int], ...]:
+    """The body spans, read from a tree without errors: where the parser recovered from an
+    error, a span may reach over declarations (and an error there would be taken for one
+    in a body, as if mcs had reached the bodies). No clean tree: no spans (nothing is
+    claimed to lie in a body)."""
+    if tree.root_node.has_error:
+        renamed = _CONTEXTUAL_AS_NAME_RE.sub(lambda m: m.group(1)[:-1] + "_", code)
+        tree = parse_tree(renamed) if renamed != code else tree
+        if tree.root_node.has_error:
+            return ()
+    return tuple(_body_lines(tree.root_node))
 
 
 _MEMBERS_WITH_BODIES = ("method_declaration", "constructor_declaration", "accessor_declaration",

@@ -6,7 +6,9 @@ the collector's own definition, its required overrides, its GUID, the indices an
 SolveInstance's IGH_DataAccess reads and writes against what the Register methods
 register, (d) API surface against the SDK index, (e) compile with mcs against a
 reference assembly generated from the same index (compile.py), inside the plugin with
-`context`, many files per compiler call (`judge_many`). `gh-ft evaluate` adds (f) spec
+`context`, many files per compiler call (`judge_many`); a file mcs cannot check through
+(library types in its declarations, a library base class, C# mcs cannot parse) gets a
+second look that can only fail it (compile_variants.py). `gh-ft evaluate` adds (f) spec
 (spec.py): the answer against its task's metadata.
 
 The rule every stage keeps: it says `fail` only for what it has proven. A check that

@@ -10,6 +10,7 @@ keep the plain `mcs` process per call.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ from gh_ft.judge.refasm import cache_root, run_mcs
 
 SOURCE = Path(__file__).with_name("data") / "McsServer.cs"
 END = "\x01END "
+GC_PARAMS = "nursery-size=128m"   # the resident compiler's MONO_GC_PARAMS unless the environment sets one
 
 
 def find_mcs_exe(mcs: str) -> Path | None:
@@ -61,8 +63,12 @@ class ResidentMcs:
 
     def _start(self) -> subprocess.Popen:
         if self._proc is None or self._proc.poll() is not None:
+            # A larger nursery: each call builds the referenced assemblies' type tables anew, and with
+            # the default nursery the collector runs within calls (measured here: a one-line file
+            # 0.06 s a call with 128 MB, 0.07 to 0.13 s without; the batched stage about 10% faster).
+            env = {**os.environ, "MONO_GC_PARAMS": os.environ.get("MONO_GC_PARAMS", GC_PARAMS)}
             self._proc = subprocess.Popen([shutil.which("mono") or "mono", str(self.server), str(self.mcs_exe)],
-                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
                                           stderr=subprocess.DEVNULL, text=True, errors="replace")
         return self._proc
 

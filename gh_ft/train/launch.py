@@ -230,6 +230,11 @@ def _version(dist: str) -> str | None:
         return None
 
 
+def installed_versions(*dists: str) -> dict[str, str | None]:
+    """The installed version of each distribution (None: not installed), for run and benchmark records."""
+    return {dist: _version(dist) for dist in dists}
+
+
 def write_run_info(paths: RunPaths, *, argv: Sequence[str], command: Sequence[str],
                    data_files: Mapping[str, Path], preset: str, extra: Mapping | None = None) -> dict:
     """Record how the run was made in run.json (atomically); `extra` keys are added at the top."""
@@ -248,7 +253,7 @@ def write_run_info(paths: RunPaths, *, argv: Sequence[str], command: Sequence[st
         "preset": preset,
         "data_files": data,
         "versions": {"python": platform.python_version(),
-                     **{d: _version(d) for d in ("torch", "axolotl", "transformers", "peft", "accelerate")}},
+                     **installed_versions("torch", "axolotl", "transformers", "peft", "accelerate")},
         **(extra or {}),
     }
     atomic_write_json(paths.run_info, info)

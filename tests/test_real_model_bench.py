@@ -67,8 +67,8 @@ def test_decoding_candidates_are_parsed_and_greedy_takes_one_sample():
     from benchmarks.real_model import DEFAULT_DECODINGS, parse_decodings
 
     cands = parse_decodings(DEFAULT_DECODINGS)
-    assert [c["name"] for c in cands][0] == "greedy" and cands[0] == {"name": "greedy", "n": 1,
-                                                                      "generation": {"temperature": 0.0}}
+    assert cands[0] == {"name": "greedy", "n": 1, "generation": {"temperature": 0.0, "repeat_penalty": 1.0}}
+    assert all(c["n"] == 1 and c["generation"]["temperature"] == 0 for c in cands)
     assert parse_decodings("s:t=0.7,top_p=0.95,rp=1.1,n=3") == [
         {"name": "s", "n": 3, "generation": {"temperature": 0.7, "top_p": 0.95, "repeat_penalty": 1.1}}]
     with pytest.raises(SystemExit, match="greedy"):
@@ -88,3 +88,13 @@ def test_decoding_score_is_the_mean_depth_of_one_answer():
     score = decoding_score(report)
     assert score["depth"] == (((4 + 1) / 4 / 2) + (1 / 4)) / 2
     assert score["pass@1"] == 0.25 and score["chrf"] == 30.0 and score["stage_rates"]["syntax"] == 0.25
+
+
+def test_validation_grows_until_it_holds_the_tasks_decoding_is_chosen_on():
+    rows = _rows()
+    eligible = lambda r: r["kind"] == "component"  # noqa: E731
+    train, val, test = split_rows(rows, by="file", tasks=4, val_fraction=0.0, seed=0, eligible=eligible,
+                                  val_tasks=6)
+    assert sum(map(eligible, val)) >= 6 and len(test) == 4
+    files = lambda part: {r["source"].split("#")[0] for r in part}  # noqa: E731
+    assert not files(train) & files(val) and not files(train) & files(test) and not files(val) & files(test)

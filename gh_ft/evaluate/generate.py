@@ -77,8 +77,11 @@ def _pad(cell: str, width: int) -> str:
     return cell + " " * max(0, width - used)
 
 
-def columns(blocks: list[tuple[str, str]], width: int = 120) -> str:
-    """(header, text) blocks laid out side by side in columns that share `width`."""
+def lay_out(blocks: list[tuple[str, str]], *, side_by_side: bool = False, width: int = 120) -> str:
+    """(header, text) blocks one after another under headers, or side by side in columns that
+    share `width`."""
+    if not side_by_side or len(blocks) < 2:
+        return "\n".join(f"=== {header} ===\n{text}\n" for header, text in blocks)
     col = max(10, (width - 3 * (len(blocks) - 1)) // len(blocks))
     cells = [_cells(header, col) + ["-" * col] + _cells(text, col) for header, text in blocks]
     rows = max(len(c) for c in cells)
@@ -87,9 +90,7 @@ def columns(blocks: list[tuple[str, str]], width: int = 120) -> str:
 
 
 def format_answers(answers: list[Answer], *, side_by_side: bool = False, width: int = 120) -> str:
-    if not side_by_side or len(answers) < 2:
-        return "\n".join(f"=== {a.header()} ===\n{a.generation.text}\n" for a in answers)
-    return columns([(a.header(), a.generation.text) for a in answers], width)
+    return lay_out([(a.header(), a.generation.text) for a in answers], side_by_side=side_by_side, width=width)
 
 
 def answers_json(answers: list[Answer]) -> str:

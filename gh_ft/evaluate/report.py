@@ -246,7 +246,7 @@ def _answer(view: dict) -> str:
 def render_text(report: dict, task: str | int | None = None, *, side_by_side: bool = True, width: int = 120) -> str:
     """The summary table, then one task: its instruction and the model's and the baseline's
     answers with their verdicts, side by side (or one after another)."""
-    from gh_ft.evaluate.generate import columns
+    from gh_ft.evaluate.generate import lay_out
 
     names = [report["model"].get("name", "model")] + ([report["baseline"].get("name", "baseline")]
                                                         if report.get("baseline") else [])
@@ -260,8 +260,4 @@ def render_text(report: dict, task: str | int | None = None, *, side_by_side: bo
     blocks = [(_verdict_header(f"model {names[0]}", row), _answer(row))]
     if row.get("baseline"):
         blocks.append((_verdict_header(f"baseline {names[1]}", row["baseline"]), _answer(row["baseline"])))
-    if side_by_side and len(blocks) > 1:
-        body = columns(blocks, width)
-    else:
-        body = "\n".join(f"=== {header} ===\n{code}\n" for header, code in blocks)
-    return "\n".join(lines) + "\n" + body
+    return "\n".join(lines) + "\n" + lay_out(blocks, side_by_side=side_by_side, width=width)

@@ -115,10 +115,23 @@ def test_the_transformers_repeat_penalty_is_llama_cpps():
     assert nothing_yet.tolist() == scores.tolist()
 
 
-def test_every_backend_and_the_modelfile_share_the_penalty_window():
-    assert _served()["repeat_last_n"] == GENERATION.repeat_last_n
-    import inspect
+def test_every_backend_and_the_modelfile_share_the_penalty_window(tmp_path, monkeypatch):
+    """The Modelfile's repeat_last_n is the window llama.cpp is built with."""
+    import llama_cpp
 
-    from gh_ft.evaluate.backends import llamacpp
+    from gh_ft.evaluate.backends.llamacpp import LlamaCppBackend
 
-    assert "last_n_tokens_size=generation.repeat_last_n" in inspect.getsource(llamacpp.LlamaCppBackend.__init__)
+    built = {}
+
+    class Llama:
+        def __init__(self, **kwargs):
+            built.update(kwargs)
+            self._model = SimpleNamespace(vocab=None)
+
+    monkeypatch.setattr(llama_cpp, "Llama", Llama)
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF")
+    LlamaCppBackend(gguf, generation=GENERATION.but(repeat_last_n=17))
+    assert built["last_n_tokens_size"] == 17
+    LlamaCppBackend(gguf)
+    assert built["last_n_tokens_size"] == GENERATION.repeat_last_n == _served()["repeat_last_n"]

@@ -47,7 +47,7 @@ def main(root: Path) -> int:
             pause(rng)
         export = run / "export"
         export.mkdir()
-        (export / "model.gguf").write_bytes(b"GGUF" + os.urandom(128 * 1024))
+        (export / "model.gguf").write_bytes(b"GGUF" + os.urandom(2 * 1024 * 1024))  # a bundle that takes a moment to write
         (export / "Modelfile").write_text("FROM ./model.gguf\n")
         (run / COMPLETE).write_text("ok")
         return TrainOutcome(run, 0, {"steps": 4, "final_loss": 1.0}, {"base_model": "/models/base"})

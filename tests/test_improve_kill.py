@@ -69,17 +69,21 @@ def test_the_loop_survives_sigkill_at_random_points(tmp_path):
     round_s = time.monotonic() - t0
     killed, interrupted, i = 0, [], 0
     targets = ["ingest", "train", "evaluate", "publish", None]  # None: any moment of the round
-    while killed < KILLS and i < 4 * KILLS:
+    steps = set(t for t in targets if t)
+    while (killed < KILLS or not steps <= set(interrupted)) and i < 4 * KILLS:
         i += 1
         (root / "data.txt").write_text(f"data-{i}")  # new data: every round has a version to train
         child = _start(root)
-        target = targets[i % len(targets)]
+        # After KILLS kills, only the steps no kill has landed in yet: a short step (publish
+        # runs only when the gate promotes, and takes milliseconds) is then aimed at until hit.
+        missing = sorted(steps - set(interrupted)) if killed >= KILLS else []
+        target = missing[i % len(missing)] if missing else targets[i % len(targets)]
         if target is None:
             time.sleep(rng.uniform(0.0, round_s))
         else:  # wait until the round begins that step, then kill it somewhere inside (or just after)
             while child.poll() is None and target not in _phases(root, child.pid):
                 time.sleep(0.002)
-            time.sleep(rng.uniform(0.0, 0.06))
+            time.sleep(rng.uniform(0.0, 0.01 if missing else 0.06))
         if child.poll() is None:
             child.send_signal(signal.SIGKILL)
             killed += 1
@@ -87,7 +91,7 @@ def test_the_loop_survives_sigkill_at_random_points(tmp_path):
         phases = _phases(root, child.pid)
         interrupted.append(phases[-1] if phases else "start-up")
         _check_consistent(root)
-    assert killed == KILLS, f"only {killed} of {i} rounds were killed mid-way"
+    assert killed >= KILLS, f"only {killed} of {i} rounds were killed mid-way"
     # The kills landed in every step of a round (the last step each had begun when killed).
     assert {"ingest", "train", "evaluate", "publish"} <= set(interrupted), sorted(set(interrupted))
     for _ in range(2):  # the next rounds resume: they finish, and nothing is left in progress

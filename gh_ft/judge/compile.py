@@ -330,7 +330,7 @@ class Compiler:
         _, context_dll, context_ns = self._context or ("", None, set())
         extra = [*self.references, *([context_dll] if context_dll is not None else [])]
         try:
-            return self._rounds(folder, units, extra, second, shallow)
+            return _Rounds(self, folder, units, extra, second, shallow).run()
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -372,100 +372,6 @@ class Compiler:
         return any(f"{owner}.{name}" in names for owner in
                    (STAND_IN, "Grasshopper.Kernel.GH_ActiveObject", "Grasshopper.Kernel.GH_DocumentObject",
                     "Grasshopper.Kernel.GH_InstanceDescription"))
-
-    def _rounds(self, folder: Path, units: list[Unit], extra: list, second: dict,
-                shallow_names: set[str] = frozenset()) -> list[tuple[int, CompileResult]]:
-        """mcs calls until every file is judged. A file mcs could not check through gets a
-        second look (compile_variants.py), compiled in the next call: the bodies mcs cannot
-        parse taken out, or the library types its declarations name opened (mcs stops before
-        any body at a declaration it cannot resolve); a variant can only find a failure.
-        Files in `shallow_names` (expected to stop mcs at their declarations) go to their first
-        call without the lines inside their bodies, which mcs would not check then anyway:
-        only their declaration errors count there, and a file that showed none, or showed
-        anything else, is compiled whole in the next call."""
-        results: dict[int, CompileResult] = {}
-        originals = [u for u in units if u.file_name not in second]
-        shallow = {u.file_name for u in units if u.file_name in shallow_names and u.body_lines
-                   and u.file_name not in second}
-        for u in units:
-            (folder / u.file_name).write_text(_declarations_only(u) if u.file_name in shallow else wrap_unit(u),
-                                              encoding="utf-8")
-        remaining = list(units)
-
-        def settle(us, result):
-            for u in us:
-                if u.file_name not in second:
-                    results[u.index] = result
-
-        def whole(us):
-            """Shallow files back to their whole text, for the next call."""
-            for u in us:
-                if u.file_name in shallow:
-                    shallow.discard(u.file_name)
-                    (folder / u.file_name).write_text(wrap_unit(u), encoding="utf-8")
-            return us
-
-        while remaining:
-            words = set(self._context_words).union(*(u.words for u in remaining))
-            try:
-                rc, output = self._mcs(_mcs_args(self.ref, extra, f"{BATCH_ASSEMBLY}.dll", framework_for(words)) +
-                                       [u.file_name for u in remaining], folder)
-            except subprocess.TimeoutExpired:
-                settle(remaining, CompileResult(UNKNOWN, [f"compile: mcs took over {MCS_TIMEOUT_S} s"]))
-                break
-            if rc == 0:  # a clean call: every body of every remaining (whole) file was checked
-                settle([u for u in remaining if u.file_name not in shallow], CompileResult(PASS, []))
-                remaining = whole([u for u in remaining if u.file_name in shallow])
-                continue
-            errors, bare = parse_mcs_output(output)
-            by_file: dict[str, list] = {}
-            for e in errors:
-                by_file.setdefault(e.file, []).append(e)
-            set_aside = False
-            for u in remaining:   # a shallow file's errors count only where they are its declarations'
-                if u.file_name in shallow and u.file_name in by_file and any(
-                        u.in_body(e.line) or e.code in NEWER_CSHARP or e.code not in _SHALLOW_CODES
-                        for e in by_file[u.file_name]):
-                    del by_file[u.file_name]
-                    set_aside = True
-            failing = [u for u in remaining if u.file_name in by_file]
-            self._learn_missing(failing, by_file)
-            if not failing and set_aside:   # only what the shallow text caused: all again, whole
-                remaining = whole(remaining)
-                continue
-            if not failing:
-                why = "; ".join(bare[:2]) or output.strip()[-300:]
-                settle(remaining, CompileResult(UNKNOWN, [f"compile: mcs failed without naming a file: {why}"]))
-                break
-            variants = []
-            for u in failing:
-                errs = by_file[u.file_name]
-                look = second.get(u.file_name)
-                if look is not None:
-                    found = self._judge_errors(u, errs, variant=look)
-                    if found.verdict == FAIL:
-                        results.setdefault(-1 - look.origin, CompileResult(FAIL, [*found.reasons, look.note]))
-                        continue
-                else:
-                    results[u.index] = self._judge_errors(u, errs)
-                    if results[u.index].verdict != UNKNOWN:
-                        continue
-                v = self._open(u, errs, look)
-                if v is not None:
-                    (folder / v[0].file_name).write_text(wrap_unit(v[0]), encoding="utf-8")
-                    second[v[0].file_name] = v[1]
-                    variants.append(v[0])
-            remaining = [u for u in remaining if u.file_name not in by_file]
-            if any(u.in_body(e.line) and e.code not in NEWER_CSHARP and e.code not in DECLARATION_CODES
-                   for u in failing for e in by_file[u.file_name]):
-                # A semantic error inside a method body (not a parser error, which stops mcs
-                # before any checking): mcs reached the bodies and checks them all in that
-                # phase, so the (whole) files without errors were checked through: no second call.
-                settle([u for u in remaining if u.file_name not in shallow], CompileResult(PASS, []))
-                remaining = [u for u in remaining if u.file_name in shallow]
-            remaining = whole(remaining) + variants   # variants meet no file of theirs: their originals left
-        out = [(u.index, results.get(u.index, CompileResult(UNKNOWN, ["compile: not judged"]))) for u in originals]
-        return out + [(-1 - k, r) for k, r in results.items() if k < 0]
 
     def _open(self, unit: Unit, errors: list, look: "_Variant | None") -> "tuple[Unit, _Variant] | None":
         """The next variant of a file whose errors all lie in declarations, with names mcs
@@ -515,6 +421,127 @@ class Compiler:
             return False
         line = lines[e.line - 1] if 0 < e.line <= len(lines) else ""
         return not opened.touches(message, line, self._stand_in_member)
+
+
+class _Rounds:
+    """mcs calls over one batch until every file in it is judged. A file mcs could not check
+    through gets a second look (compile_variants.py), compiled in the next call: the bodies mcs
+    cannot parse taken out, or the library types its declarations name opened (mcs stops
+    before any body at a declaration it cannot resolve); a variant can only find a failure.
+    Files in `shallow_names` (expected to stop mcs at their declarations) go to their first
+    call without the lines inside their bodies, which mcs would not check then anyway: only
+    their declaration errors count there, and a file that showed none, or showed anything
+    else, is compiled whole in the next call.
+
+    State of one batch: `remaining` (files the next call compiles), `shallow` (those of them
+    still written without their bodies), `second` (variant file name -> what it is a variant
+    of, shared with the Compiler's other batches) and `results` (index -> verdict; a
+    variant's finding is kept under -1 - the index of the file it came from)."""
+
+    def __init__(self, compiler: "Compiler", folder: Path, units: list[Unit], extra: list, second: dict,
+                 shallow_names: set[str]):
+        self.compiler, self.folder, self.extra, self.second = compiler, folder, extra, second
+        self.results: dict[int, CompileResult] = {}
+        self.originals = [u for u in units if u.file_name not in second]
+        self.shallow = {u.file_name for u in self.originals if u.file_name in shallow_names and u.body_lines}
+        for u in units:
+            self._write(u, _declarations_only(u) if u.file_name in self.shallow else wrap_unit(u))
+        self.remaining = list(units)
+
+    def run(self) -> list[tuple[int, CompileResult]]:
+        while self.remaining and self._call():
+            pass
+        out = [(u.index, self.results.get(u.index, CompileResult(UNKNOWN, ["compile: not judged"])))
+               for u in self.originals]
+        return out + [(-1 - k, r) for k, r in self.results.items() if k < 0]
+
+    def _write(self, unit: Unit, text: str) -> None:
+        (self.folder / unit.file_name).write_text(text, encoding="utf-8")
+
+    def _settle(self, units: list[Unit], result: CompileResult) -> None:
+        for u in units:
+            if u.file_name not in self.second:
+                self.results[u.index] = result
+
+    def _whole(self, units: list[Unit]) -> list[Unit]:
+        """Shallow files back to their whole text, for the next call."""
+        for u in units:
+            if u.file_name in self.shallow:
+                self.shallow.discard(u.file_name)
+                self._write(u, wrap_unit(u))
+        return units
+
+    def _checked_through(self, units: list[Unit]) -> list[Unit]:
+        """Settle the (whole) files of `units` as passed; the shallow ones are left."""
+        self._settle([u for u in units if u.file_name not in self.shallow], CompileResult(PASS, []))
+        return [u for u in units if u.file_name in self.shallow]
+
+    def _call(self) -> bool:
+        """One mcs call over `remaining`; False when the batch is settled for good."""
+        c = self.compiler
+        words = set(c._context_words).union(*(u.words for u in self.remaining))
+        try:
+            rc, output = c._mcs(_mcs_args(c.ref, self.extra, f"{BATCH_ASSEMBLY}.dll", framework_for(words)) +
+                                [u.file_name for u in self.remaining], self.folder)
+        except subprocess.TimeoutExpired:
+            self._settle(self.remaining, CompileResult(UNKNOWN, [f"compile: mcs took over {MCS_TIMEOUT_S} s"]))
+            return False
+        if rc == 0:  # a clean call: every body of every remaining (whole) file was checked
+            self.remaining = self._whole(self._checked_through(self.remaining))
+            return True
+        errors, bare = parse_mcs_output(output)
+        by_file: dict[str, list] = {}
+        for e in errors:
+            by_file.setdefault(e.file, []).append(e)
+        set_aside = False
+        for u in self.remaining:   # a shallow file's errors count only where they are its declarations'
+            if u.file_name in self.shallow and u.file_name in by_file and any(
+                    u.in_body(e.line) or e.code in NEWER_CSHARP or e.code not in _SHALLOW_CODES
+                    for e in by_file[u.file_name]):
+                del by_file[u.file_name]
+                set_aside = True
+        failing = [u for u in self.remaining if u.file_name in by_file]
+        c._learn_missing(failing, by_file)
+        if not failing and set_aside:   # only what the shallow text caused: all again, whole
+            self.remaining = self._whole(self.remaining)
+            return True
+        if not failing:
+            why = "; ".join(bare[:2]) or output.strip()[-300:]
+            self._settle(self.remaining, CompileResult(UNKNOWN, [f"compile: mcs failed without naming a file: {why}"]))
+            return False
+        variants = self._judge_failing(failing, by_file)
+        remaining = [u for u in self.remaining if u.file_name not in by_file]
+        if any(u.in_body(e.line) and e.code not in NEWER_CSHARP and e.code not in DECLARATION_CODES
+               for u in failing for e in by_file[u.file_name]):
+            # A semantic error inside a method body (not a parser error, which stops mcs
+            # before any checking): mcs reached the bodies and checks them all in that
+            # phase, so the (whole) files without errors were checked through: no second call.
+            remaining = self._checked_through(remaining)
+        self.remaining = self._whole(remaining) + variants   # variants meet no file of theirs: their originals left
+        return True
+
+    def _judge_failing(self, failing: list[Unit], by_file: dict) -> list[Unit]:
+        """Verdicts for the files mcs named; the variants (second looks) to compile next."""
+        c = self.compiler
+        variants = []
+        for u in failing:
+            errs = by_file[u.file_name]
+            look = self.second.get(u.file_name)
+            if look is not None:
+                found = c._judge_errors(u, errs, variant=look)
+                if found.verdict == FAIL:
+                    self.results.setdefault(-1 - look.origin, CompileResult(FAIL, [*found.reasons, look.note]))
+                    continue
+            else:
+                self.results[u.index] = c._judge_errors(u, errs)
+                if self.results[u.index].verdict != UNKNOWN:
+                    continue
+            v = c._open(u, errs, look)
+            if v is not None:
+                self._write(v[0], wrap_unit(v[0]))
+                self.second[v[0].file_name] = v[1]
+                variants.append(v[0])
+        return variants
 
 
 @dataclass

@@ -15,7 +15,8 @@ model write Grasshopper components better than the model it started from?
    With --sweep, each candidate (learning rate, rank, sequence length, epochs) is trained within
    the same budget and the one whose adapter gives the validation answers the lowest loss is
    the tuned model; every candidate and its loss are written down in the JSON.
-4. Base and tuned answer the same test tasks (greedy, gh_ft.prompt.GENERATION); the judge
+4. The decoding is chosen on validation tasks with the tuned model (--decodings; the test tasks
+   never choose anything). Base and tuned answer the same test tasks with it; the judge
    scores both (extract, syntax, structure, API, compile, spec). With --backend llamacpp the
    tuned model is merged and exported to Q4_K_M GGUF and the base is the source GGUF itself,
    as they would be served; with --backend transformers both run from the Hugging Face folders.
@@ -23,8 +24,12 @@ model write Grasshopper components better than the model it started from?
    model the stage funnel, pass@1, chrF, generation tokens/s, and per stage the paired
    difference tuned - base with a 95% paired-bootstrap interval and McNemar's exact p.
 
-On 2 CPU cores the full measurement (80 steps, 40+ tasks, 1,024 new tokens) takes about 45
-minutes; `--max-steps 2 --tasks 2 --max-new-tokens 16` checks the pipeline in a few.
+With --retest RESULT_JSON nothing is trained: the model that run trained (still in its --work
+folder) is decoded and judged again on the same split, e.g. to choose the decoding anew.
+
+On 2 CPU cores the full measurement (160 steps of rows up to 1,536 tokens, three decodings on 12
+validation tasks, 40 test tasks, 1,024 new tokens) takes about 70 minutes, 57 with one decoding;
+`--max-steps 2 --tasks 2 --max-new-tokens 16` checks the pipeline in a few.
 """
 from __future__ import annotations
 
@@ -420,12 +425,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tasks", type=int, default=40, help="test tasks (at least 40 for the real measurement)")
     ap.add_argument("--val-fraction", type=float, default=0.1)
     ap.add_argument("--base", default=DEFAULT_BASE, help="what `gh-ft base-model import` takes")
-    ap.add_argument("--max-steps", type=int, default=80, help="Axolotl optimizer steps (the token budget)")
+    # 160 steps of rows up to 1,536 tokens: two epochs of the ~80 such rows of the real corpus, about 28
+    # minutes on 2 cores. 80 steps of rows up to 2,048 (under one epoch) left tuned vs base at the syntax
+    # and structure stages to chance (README "Benchmarks", runs 1-3); 1,536 holds a task prompt and an
+    # answer within the 1,024-token budget (39 of the 40 test rows).
+    ap.add_argument("--max-steps", type=int, default=160, help="Axolotl optimizer steps (the token budget)")
     ap.add_argument("--hf-steps", type=int, default=10, help="steps of the plain transformers+peft loop (0: skip)")
     ap.add_argument("--lr", type=float)
     ap.add_argument("--rank", type=int)
     ap.add_argument("--epochs", type=int)
-    ap.add_argument("--seq-len", type=int, help="sequence_len (default: the preset's)")
+    ap.add_argument("--seq-len", type=int, default=1536, help="sequence_len: longer rows are dropped")
     ap.add_argument("--sweep", help="candidates chosen between on the validation split by answer loss, e.g. "
                     "'lr=2e-4,1e-3;rank=8,16' (every combination, each within --max-steps)")
     ap.add_argument("--val-rows", type=int, default=20, help="validation rows scored per candidate")
@@ -445,6 +454,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", type=Path, default=ROOT / "out" / "bench-real-model")
     ap.add_argument("--out", type=Path, help="result JSON (default benchmarks/results/real_model-<stamp>.json)")
+    ap.add_argument("--retest", type=Path, metavar="RESULT_JSON",
+                    help="no training: decode and evaluate again the model an earlier run (its result JSON) "
+                         "trained, on its split and --work folder (e.g. other --decodings)")
     args = ap.parse_args(argv)
     command = " ".join(["python -m benchmarks.real_model", *(argv if argv is not None else sys.argv[1:])])
 
@@ -454,13 +466,18 @@ def main(argv: list[str] | None = None) -> int:
     from gh_ft.train.gguf_import import import_base_model
 
     gpu = torch.cuda.is_available()
-    work = args.work.resolve()
-    if work.exists() and any(work.iterdir()):
+    prior = json.loads(args.retest.read_text(encoding="utf-8")) if args.retest else None
+    work = Path(prior["evaluation_report"]).parents[1] if prior else args.work.resolve()
+    if prior:
+        if not (work / MARKER).is_file() or not (work / "dataset" / "test.jsonl").is_file():
+            raise SystemExit(f"--retest: {work}, the folder {args.retest} was made in, no longer holds that run")
+    elif work.exists() and any(work.iterdir()):
         if not (work / MARKER).is_file():
             raise SystemExit(f"{work} exists and is not this benchmark's scratch folder: choose another --work")
         shutil.rmtree(work)
-    work.mkdir(parents=True)
-    (work / MARKER).write_text("scratch folder of benchmarks/real_model.py; deleted by its next run\n")
+    if not prior:
+        work.mkdir(parents=True)
+        (work / MARKER).write_text("scratch folder of benchmarks/real_model.py; deleted by its next run\n")
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -470,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     timings["import_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    rows = collect_rows(args.sources.resolve(), work)
+    rows = collect_rows(args.sources.resolve(), work) if not prior else []
     # A task whose reference answer is longer than the answer budget cannot be answered whole
     # by any model; it would count as a syntax failure for both, so only tasks that fit are
     # drawn (measured with the base model's tokenizer, EOS included).
@@ -484,27 +501,46 @@ def main(argv: list[str] | None = None) -> int:
     def fits(row: dict) -> bool:
         return is_task(row) and row["reference_tokens"] <= task_max_tokens
 
-    train, val, test = split_rows(rows, by=args.split, tasks=args.tasks, val_fraction=args.val_fraction,
-                                  seed=args.seed, eligible=fits, val_tasks=args.val_tasks if args.decodings else 0)
+    data_dir = work / "dataset"
+    if prior:
+        # The earlier run's split, as it wrote it (alpaca rows, which is all that is used below).
+        train, val, test = (list(read_jsonl(data_dir / f"{name}.jsonl")) for name in ("train", "val", "test"))
+        rows = train + val + test
+        for r in rows:
+            r["reference_tokens"] = len(tokenizer(r["output"], add_special_tokens=False)["input_ids"]) + 1
+    else:
+        train, val, test = split_rows(rows, by=args.split, tasks=args.tasks, val_fraction=args.val_fraction,
+                                      seed=args.seed, eligible=fits,
+                                      val_tasks=args.val_tasks if args.decodings else 0)
+        for name, part in (("train", train), ("val", val), ("test", test)):
+            atomic_write_jsonl(data_dir / f"{name}.jsonl", [_alpaca(r) for r in part])
     if len(test) < args.tasks:
         print(f"warning: only {len(test)} test tasks (asked for {args.tasks})", flush=True)
-    data_dir = work / "dataset"
-    for name, part in (("train", train), ("val", val), ("test", test)):
-        atomic_write_jsonl(data_dir / f"{name}.jsonl", [_alpaca(r) for r in part])
     timings["collect_s"] = time.perf_counter() - t
     print(f"{len(rows)} examples from {args.sources}: train {len(train)}, val {len(val)}, test {len(test)} "
           f"(split by {args.split}; {sum(map(fits, rows))} tasks fit {task_max_tokens} tokens)", flush=True)
 
     t = time.perf_counter()
-    fixed = {"lr": args.lr, "rank": args.rank, "seq_len": args.seq_len, "epochs": args.epochs}
-    run_dir, axolotl, axolotl_values, tried = train_candidates(
-        work, base, data_dir, [_alpaca(r) for r in val[:args.val_rows]], parse_sweep(args.sweep), gpu=gpu,
-        steps=args.max_steps, fixed={k: v for k, v in fixed.items() if v is not None})
-    timings["train_axolotl_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    plain = train_plain(work, base, [_alpaca(r) for r in train], steps=args.hf_steps,
-                        seq_len=int(axolotl_values.get("sequence_len", 2048)), gpu=gpu)
-    timings["train_plain_s"] = time.perf_counter() - t
+    if prior:
+        training = prior["training"]
+        run_dir = Path(training.get("run") or next(e["run"] for e in training["sweep"]["tried"]
+                                                     if e["preset"] == training["preset"]))
+        axolotl_values = training["preset"]
+    else:
+        fixed = {"lr": args.lr, "rank": args.rank, "seq_len": args.seq_len, "epochs": args.epochs}
+        run_dir, axolotl, axolotl_values, tried = train_candidates(
+            work, base, data_dir, [_alpaca(r) for r in val[:args.val_rows]], parse_sweep(args.sweep), gpu=gpu,
+            steps=args.max_steps, fixed={k: v for k, v in fixed.items() if v is not None})
+        timings["train_axolotl_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        plain = train_plain(work, base, [_alpaca(r) for r in train], steps=args.hf_steps,
+                            seq_len=int(axolotl_values.get("sequence_len", 2048)), gpu=gpu)
+        timings["train_plain_s"] = time.perf_counter() - t
+        training = {"run": str(run_dir), "preset": axolotl_values, "axolotl": axolotl, "transformers_peft": plain,
+                    "sweep": {"spec": args.sweep, "validation_rows": min(len(val), args.val_rows),
+                              "criterion": "mean validation answer loss (nats/token), lowest wins",
+                              "tried": tried},
+                    "same_rows": "both read train.jsonl; Axolotl's sampler and the loop shuffle it differently"}
 
     t = time.perf_counter()
     make_tuned, make_base, described = backends(args.backend, base, run_dir, Path(base_manifest["source"]["path"]),
@@ -537,17 +573,16 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "kind": "gh-ft-benchmark-real-model", "version": 1, "command": command,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "full_measurement": args.tasks >= 40 and args.max_steps >= 40,
-        "sources": str(args.sources), "split": args.split,
-        "rows": {"examples": len(rows), "train": len(train), "val": len(val), "test": len(test)},
+        **({"retest_of": {"result": str(args.retest), "command": prior["command"]},
+            "full_measurement": prior["full_measurement"] and len(test) >= 40,
+            "sources": prior["sources"], "split": prior["split"], "rows": prior["rows"]} if prior else
+           {"full_measurement": args.tasks >= 40 and args.max_steps >= 40,
+            "sources": str(args.sources), "split": args.split,
+            "rows": {"examples": len(rows), "train": len(train), "val": len(val), "test": len(test)}}),
         "tasks": len(test), "base": {"folder": str(base), "sha256": base_manifest["sha256"],
                                      "source": base_manifest["source"]},
         "backend": args.backend, "models": described, "device": "cuda" if gpu else "cpu",
-        "training": {"preset": axolotl_values, "axolotl": axolotl, "transformers_peft": plain,
-                     "sweep": {"spec": args.sweep, "validation_rows": min(len(val), args.val_rows),
-                               "criterion": "mean validation answer loss (nats/token), lowest wins",
-                               "tried": tried},
-                     "same_rows": "both read train.jsonl; Axolotl's sampler and the loop shuffle it differently"},
+        "training": training,
         "decoding": {"max_new_tokens": args.max_new_tokens, "chosen": chosen["name"],
                      "test": {**{k: v for k, v in vars(generation).items() if k != "stop"}, "n": test_n},
                      "criterion": "mean share of judge stages one answer passes on the validation tasks "

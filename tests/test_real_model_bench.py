@@ -98,3 +98,23 @@ def test_validation_grows_until_it_holds_the_tasks_decoding_is_chosen_on():
     assert sum(map(eligible, val)) >= 6 and len(test) == 4
     files = lambda part: {r["source"].split("#")[0] for r in part}  # noqa: E731
     assert not files(train) & files(val) and not files(train) & files(test) and not files(val) & files(test)
+
+
+def test_retest_refuses_a_result_whose_work_folder_is_gone(tmp_path, capsys):
+    """--retest decodes and judges again what an earlier run trained; when that run's scratch
+    folder no longer holds it, one line says so and nothing is created or deleted."""
+    import json
+
+    import pytest
+
+    from benchmarks.real_model import main
+
+    work = tmp_path / "bench"
+    (work / "evaluation").mkdir(parents=True)
+    (work / "keep.txt").write_text("not the benchmark's\n")
+    result = tmp_path / "result.json"
+    result.write_text(json.dumps({"evaluation_report": str(work / "evaluation" / "report.json")}))
+    with pytest.raises(SystemExit) as exc:
+        main(["--retest", str(result)])
+    assert "no longer holds that run" in str(exc.value) and str(work) in str(exc.value)
+    assert sorted(p.name for p in work.iterdir()) == ["evaluation", "keep.txt"]

@@ -517,8 +517,12 @@ def main(argv: list[str] | None = None) -> int:
     if len(test) < args.tasks:
         print(f"warning: only {len(test)} test tasks (asked for {args.tasks})", flush=True)
     timings["collect_s"] = time.perf_counter() - t
-    print(f"{len(rows)} examples from {args.sources}: train {len(train)}, val {len(val)}, test {len(test)} "
-          f"(split by {args.split}; {sum(map(fits, rows))} tasks fit {task_max_tokens} tokens)", flush=True)
+    if prior:
+        print(f"--retest: {args.retest}'s split in {data_dir}: train {len(train)}, val {len(val)}, "
+              f"test {len(test)}", flush=True)
+    else:
+        print(f"{len(rows)} examples from {args.sources}: train {len(train)}, val {len(val)}, test {len(test)} "
+              f"(split by {args.split}; {sum(map(fits, rows))} tasks fit {task_max_tokens} tokens)", flush=True)
 
     t = time.perf_counter()
     if prior:

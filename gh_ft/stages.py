@@ -111,20 +111,29 @@ def merge_key(run: Path) -> str:
     return fingerprint(str(run))
 
 
+def _decoding() -> dict:
+    """The decoding answers are generated with (gh_ft.prompt.GENERATION): part of the export's
+    key (the Modelfile's PARAMETERs are written from it) and of the evaluation's, so a changed
+    default never leaves a Modelfile or a report made with the old one standing as current."""
+    from gh_ft import prompt
+
+    return prompt.GENERATION.ollama_options()
+
+
 def export_key(settings: Settings, run: Path) -> str:
     from gh_ft.export.modelfile import MODELFILE_TEMPLATE
 
     e, o = settings.export, settings.ollama
     return fingerprint(str(run), e.outtype, e.quantizations, str(e.llama_cpp_dir or ""),
                        sha256_if_file(_template(settings, MODELFILE_TEMPLATE)), o.quantization, o.temperature,
-                       o.num_ctx)
+                       o.num_ctx, _decoding())
 
 
 def evaluate_key(settings: Settings, run: Path, artifacts: dict[str, str]) -> str:
     ev = settings.evaluate
     return fingerprint(str(run), sha256_if_file(settings.data_dir / "test.jsonl"), ev.backend, ev.max_new_tokens,
                        ev.limit, ev.baseline, base_model(settings) if ev.baseline else None,
-                       tree_digest(settings.context_dirs), __version__, sorted(artifacts.items()))
+                       tree_digest(settings.context_dirs), __version__, sorted(artifacts.items()), _decoding())
 
 
 def ollama_key(settings: Settings, modelfile: Path, export_outputs: dict[str, str]) -> str:

@@ -109,6 +109,16 @@ def test_editing_the_modelfile_template_reruns_export_only(pipeline_project):
     assert [s for s in STAGES[:-1] if statuses[s] != SKIPPED] == ["export"], text
 
 
+def test_a_changed_decoding_reruns_export_and_evaluate_only(pipeline_project, monkeypatch):
+    """The Modelfile's PARAMETERs and the evaluation are made with gh_ft.prompt.GENERATION: a new
+    default (a gh-ft upgrade) must not leave the old Modelfile or report standing as current."""
+    from gh_ft import prompt
+
+    monkeypatch.setattr(prompt, "GENERATION", prompt.GENERATION.but(repeat_penalty=1.2))
+    _, statuses, text = run_pipeline(pipeline_project)
+    assert [s for s in STAGES[:-1] if statuses[s] != SKIPPED] == ["export", "evaluate"], text
+
+
 def test_editing_the_axolotl_template_reruns_from_train(pipeline_project):
     template = pipeline_project / "templates" / "axolotl.yml.j2"
     template.write_text(template.read_text(encoding="utf-8") + "\n# edited by the test\n", encoding="utf-8")

@@ -487,7 +487,13 @@ def main(argv: list[str] | None = None) -> int:
     timings["import_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    rows = collect_rows(args.sources.resolve(), work) if not prior else []
+    data_dir = work / "dataset"
+    if prior:
+        # The earlier run's split, as it wrote it (alpaca rows, which is all that is used below).
+        prior_split = [list(read_jsonl(data_dir / f"{name}.jsonl")) for name in ("train", "val", "test")]
+        rows = [r for part in prior_split for r in part]
+    else:
+        rows = collect_rows(args.sources.resolve(), work)
     # A task whose reference answer is longer than the answer budget cannot be answered whole
     # by any model; it would count as a syntax failure for both, so only tasks that fit are
     # drawn (measured with the base model's tokenizer, EOS included).
@@ -501,13 +507,8 @@ def main(argv: list[str] | None = None) -> int:
     def fits(row: dict) -> bool:
         return is_task(row) and row["reference_tokens"] <= task_max_tokens
 
-    data_dir = work / "dataset"
     if prior:
-        # The earlier run's split, as it wrote it (alpaca rows, which is all that is used below).
-        train, val, test = (list(read_jsonl(data_dir / f"{name}.jsonl")) for name in ("train", "val", "test"))
-        rows = train + val + test
-        for r in rows:
-            r["reference_tokens"] = len(tokenizer(r["output"], add_special_tokens=False)["input_ids"]) + 1
+        train, val, test = prior_split
     else:
         train, val, test = split_rows(rows, by=args.split, tasks=args.tasks, val_fraction=args.val_fraction,
                                       seed=args.seed, eligible=fits,

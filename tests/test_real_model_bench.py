@@ -100,7 +100,7 @@ def test_validation_grows_until_it_holds_the_tasks_decoding_is_chosen_on():
     assert not files(train) & files(val) and not files(train) & files(test) and not files(val) & files(test)
 
 
-def test_retest_refuses_a_result_whose_work_folder_is_gone(tmp_path, capsys):
+def test_retest_refuses_a_result_whose_work_folder_is_gone(tmp_path):
     """--retest decodes and judges again what an earlier run trained; when that run's scratch
     folder no longer holds it, one line says so and nothing is created or deleted."""
     import json

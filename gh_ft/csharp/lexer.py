@@ -18,7 +18,7 @@ _TOKEN_RE = re.compile(
   | (?P<ws>[^\S\n]+|\n)
   | (?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))
   | (?P<string>
-        \$*(?P<rawq>\"{3,})(?:.|\n)*?(?P=rawq)          # raw string (C# 11), $ prefixes allowed
+        \$*(?P<rawq>\"{3,})(?:.*?(?P=rawq)|.*)          # raw string (C# 11), $ prefixes allowed; unclosed: to the end
       | (?:\$@|@\$|@)"(?:[^"]|"")*(?:"|\Z)             # verbatim / interpolated verbatim
       | \$"(?:[^"\\\n{]|\\.|\{\{|\{(?:[^{}"]|"(?:[^"\\\n]|\\.)*"|\{[^{}]*\})*\})*(?:"|$)  # interpolated
       | "(?:[^"\\\n]|\\.)*(?:"|$)                      # regular

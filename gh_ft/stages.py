@@ -115,9 +115,7 @@ def _decoding() -> dict:
     """The decoding answers are generated with (gh_ft.prompt.GENERATION): part of the export's
     key (the Modelfile's PARAMETERs are written from it) and of the evaluation's, so a changed
     default never leaves a Modelfile or a report made with the old one standing as current."""
-    from gh_ft import prompt
-
-    return prompt.GENERATION.ollama_options()
+    return GENERATION.ollama_options()
 
 
 def export_key(settings: Settings, run: Path) -> str:

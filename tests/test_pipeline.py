@@ -112,9 +112,9 @@ def test_editing_the_modelfile_template_reruns_export_only(pipeline_project):
 def test_a_changed_decoding_reruns_export_and_evaluate_only(pipeline_project, monkeypatch):
     """The Modelfile's PARAMETERs and the evaluation are made with gh_ft.prompt.GENERATION: a new
     default (a gh-ft upgrade) must not leave the old Modelfile or report standing as current."""
-    from gh_ft import prompt
+    from gh_ft import stages
 
-    monkeypatch.setattr(prompt, "GENERATION", prompt.GENERATION.but(repeat_penalty=1.2))
+    monkeypatch.setattr(stages, "GENERATION", stages.GENERATION.but(repeat_penalty=1.2))
     _, statuses, text = run_pipeline(pipeline_project)
     assert [s for s in STAGES[:-1] if statuses[s] != SKIPPED] == ["export", "evaluate"], text
 

@@ -60,7 +60,8 @@ def main(root: Path) -> int:
         # one: promotions, so publishes, stay frequent however long the test runs. (Random
         # scores left a lucky 0.75 unbeatable, and the publish step starved: a flaky failure.)
         version = int(ref.label[1:]) if ref.label.startswith("v") else 0
-        good = version > 0 and random.Random(version).random() < 0.5
+        # The test's last rounds promote, so their publish sweeps what killed publishes left.
+        good = version > 0 and (data.startswith("data-final") or random.Random(version).random() < 0.5)
         scores = Scores(0.5, 1.0 / version if good else 100.0, 4)
         atomic_write_json(out / "report.json", scores.to_dict())
         return scores
